@@ -1,0 +1,117 @@
+using System.IO.Compression;
+using System.Reflection;
+using System.Text.Json;
+using MlNetStem.Data;
+using MlNetStem.Pipeline;
+
+namespace MlNetStem.Model;
+
+/// <summary>
+/// The model file: a zip with a manifest (format version, input schema) and one folder
+/// per component, each with its own versioned header. Written atomically.
+/// </summary>
+public static class ModelArchive
+{
+    /// <summary>Archive layout version written by this build (and the newest it reads).</summary>
+    public const int FormatVersion = 1;
+
+    private const string ManifestEntry = "mlnetstem.json";
+    private const string RootDirectory = "model/";
+    private const string FormatName = "mlnetstem-model";
+
+    /// <summary>
+    /// Saves <paramref name="model"/> to <paramref name="path"/> through a temporary file
+    /// and a rename, so a crash never leaves a half-written model under the final name.
+    /// </summary>
+    /// <param name="model">The fitted transformer (usually a chain).</param>
+    /// <param name="inputSchema">Schema of the data the model expects, recorded for checks at load time.</param>
+    /// <param name="path">Destination .zip.</param>
+    public static void Save(ITransformer model, DataViewSchema? inputSchema, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
+                {
+                    var manifest = new ArchiveManifest(FormatName, FormatVersion,
+                        typeof(ModelArchive).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+                        DateTime.UtcNow,
+                        inputSchema?.Columns.Select(c => new ArchivedColumn(c.Name, c.Type.ToString(), c.SlotNames?.ToArray())).ToArray());
+                    using (var stream = zip.CreateEntry(ManifestEntry).Open())
+                        JsonSerializer.Serialize(stream, manifest, ModelSaveContext.Json);
+                    ModelSaveContext.Write(zip, RootDirectory, model);
+                }
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    /// <summary>Loads a model written by <see cref="Save"/>.</summary>
+    /// <param name="path">The .zip file.</param>
+    /// <param name="inputSchema">The input schema recorded at save time, or null if none was.</param>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="ModelFormatException">Not a model archive, truncated, unknown component or newer format.</exception>
+    public static ITransformer Load(string path, out DataViewSchema? inputSchema)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model archive '{path}' does not exist.", path);
+        ZipArchive zip;
+        try
+        {
+            zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFormatException($"'{path}' is not a model archive or is truncated: {e.Message}", e);
+        }
+        using (zip)
+        {
+            var entry = zip.GetEntry(ManifestEntry) ??
+                throw new ModelFormatException($"'{path}' is not an MlNetStem model archive (no {ManifestEntry}).");
+            ArchiveManifest manifest;
+            try
+            {
+                using var stream = entry.Open();
+                manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ModelSaveContext.Json)
+                    ?? throw new ModelFormatException($"'{path}': empty manifest.");
+            }
+            catch (Exception e) when (e is JsonException or InvalidDataException)
+            {
+                throw new ModelFormatException($"'{path}': manifest is corrupt: {e.Message}", e);
+            }
+            if (manifest.Format != FormatName)
+                throw new ModelFormatException($"'{path}' has format '{manifest.Format}', expected '{FormatName}'.");
+            if (manifest.FormatVersion > FormatVersion)
+                throw new ModelFormatException(
+                    $"'{path}' uses archive format version {manifest.FormatVersion}; this build reads up to version {FormatVersion}. Update MlNetStem.");
+            inputSchema = manifest.InputSchema is null
+                ? null
+                : new DataViewSchema(manifest.InputSchema.Select(c => new SchemaColumn(c.Name, ColumnType.Parse(c.Type), c.SlotNames)));
+            try
+            {
+                return ModelLoadContext.Read(zip, RootDirectory);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new ModelFormatException($"'{path}' is corrupt: {e.Message}", e);
+            }
+        }
+    }
+
+    private sealed record ArchiveManifest(string Format, int FormatVersion, string CreatedBy, DateTime CreatedUtc,
+        ArchivedColumn[]? InputSchema);
+
+    private sealed record ArchivedColumn(string Name, string Type, string[]? SlotNames);
+}
