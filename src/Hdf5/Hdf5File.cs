@@ -1,0 +1,92 @@
+using MlNetStem.Hdf5.Interop;
+
+namespace MlNetStem.Hdf5;
+
+/// <summary>An open HDF5 file; it is also its root group ("/").</summary>
+/// <example>
+/// <code>
+/// using var file = Hdf5File.Open("data.h5", readOnly: true);
+/// using var ds = file.OpenDataset("X/data");
+/// float[] first = ds.ReadRows&lt;float&gt;(0, 100);
+/// </code>
+/// </example>
+public sealed class Hdf5File : Hdf5Group
+{
+    private Hdf5File(H5Handle handle, string filePath, bool readOnly) : base(handle, "/")
+    {
+        FilePath = filePath;
+        IsReadOnly = readOnly;
+    }
+
+    /// <summary>The file's path on disk.</summary>
+    public string FilePath { get; }
+
+    /// <summary>True when opened read-only.</summary>
+    public bool IsReadOnly { get; }
+
+    /// <summary>Opens an existing HDF5 file.</summary>
+    /// <param name="path">File path.</param>
+    /// <param name="readOnly">Open read-only (default) or read-write.</param>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="Hdf5Exception">Not an HDF5 file, truncated or otherwise unreadable (native message included).</exception>
+    public static Hdf5File Open(string path, bool readOnly = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"HDF5 file '{full}' does not exist.", full);
+        Hdf5Library.EnsureInitialized();
+        lock (Hdf5Library.Sync)
+        {
+            int isHdf5 = H5Native.H5Fis_hdf5(full);
+            if (isHdf5 < 0) throw Hdf5Library.Failure("H5Fis_hdf5", full);
+            if (isHdf5 == 0)
+                throw new Hdf5Exception($"'{full}' is not an HDF5 file (no HDF5 signature found).", "open file", full);
+            long id = H5Native.H5Fopen(full, readOnly ? H5Native.H5F_ACC_RDONLY : H5Native.H5F_ACC_RDWR, H5Native.H5P_DEFAULT);
+            if (id < 0) throw Hdf5Library.Failure("H5Fopen", full, "the file is damaged or truncated, or cannot be opened in this mode");
+            return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fopen", full), full, readOnly);
+        }
+    }
+
+    /// <summary>Creates (or truncates) an HDF5 file for writing.</summary>
+    /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
+    /// <exception cref="DirectoryNotFoundException">The directory does not exist.</exception>
+    /// <exception cref="Hdf5Exception">The native create failed.</exception>
+    public static Hdf5File Create(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        string full = System.IO.Path.GetFullPath(path);
+        string? dir = System.IO.Path.GetDirectoryName(full);
+        if (dir is not null && !Directory.Exists(dir)) throw new DirectoryNotFoundException($"Directory '{dir}' does not exist.");
+        Hdf5Library.EnsureInitialized();
+        lock (Hdf5Library.Sync)
+        {
+            long id = H5Native.H5Fcreate(full, H5Native.H5F_ACC_TRUNC, H5Native.H5P_DEFAULT, H5Native.H5P_DEFAULT);
+            return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fcreate", full), full, readOnly: false);
+        }
+    }
+
+    /// <summary>True when the file at <paramref name="path"/> exists and carries the HDF5 signature.</summary>
+    public static bool IsHdf5(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) return false;
+        Hdf5Library.EnsureInitialized();
+        lock (Hdf5Library.Sync)
+        {
+            int r = H5Native.H5Fis_hdf5(System.IO.Path.GetFullPath(path));
+            if (r < 0) H5Native.H5Eclear2(H5Native.H5E_DEFAULT);
+            return r > 0;
+        }
+    }
+
+    /// <summary>Flushes buffered data to disk.</summary>
+    /// <exception cref="Hdf5Exception">The native flush failed.</exception>
+    public void Flush()
+    {
+        lock (Hdf5Library.Sync)
+        {
+            Hdf5Library.Check(H5Native.H5Fflush(Id, 1), "H5Fflush", FilePath);
+        }
+    }
+}
