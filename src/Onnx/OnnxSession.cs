@@ -4,7 +4,7 @@ using MlNetStem.Onnx.Interop;
 namespace MlNetStem.Onnx;
 
 /// <summary>
-/// An ONNX Runtime inference session. <see cref="Run"/> may be called from several threads
+/// An ONNX Runtime inference session. <c>Run</c> may be called from several threads
 /// at once; inputs are checked against the model's declared names, types and shapes before
 /// any native call, so bad input raises an <see cref="ArgumentException"/> instead of
 /// reaching the runtime.
@@ -81,27 +81,45 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     /// <exception cref="OnnxRuntimeException">The runtime failed while running.</exception>
     public IReadOnlyDictionary<string, OnnxTensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs,
-        params string[] outputNames)
+        params string[] outputNames) => Run(inputs, outputNames, CancellationToken.None);
+
+    /// <summary>
+    /// Runs the model on a batch; cancelling <paramref name="cancellationToken"/> asks ORT to
+    /// stop the run (it stops between kernels, so a single long kernel still finishes).
+    /// </summary>
+    /// <param name="inputs">Every declared input, by name.</param>
+    /// <param name="outputNames">Outputs to compute, in the order returned; empty for all.</param>
+    /// <param name="cancellationToken">Stops the run when cancelled.</param>
+    /// <exception cref="ArgumentException">An input or output does not match the model (see the other overload).</exception>
+    /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
+    /// <exception cref="OnnxRuntimeException">The runtime failed while running.</exception>
+    public IReadOnlyDictionary<string, OnnxTensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs,
+        IReadOnlyList<string> outputNames, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);
         ValidateInputs(inputs);
-        string[] outputs = outputNames.Length == 0 ? Outputs.Select(o => o.Name).ToArray() : outputNames;
+        string[] outputs = outputNames.Count == 0 ? Outputs.Select(o => o.Name).ToArray() : outputNames.ToArray();
         ValidateOutputs(outputs);
+        cancellationToken.ThrowIfCancellationRequested();
 
         var ordered = inputs.ToArray();
         int nIn = ordered.Length, nOut = outputs.Length;
         var pins = new GCHandle[nIn];
-        var inputValues = new nint[nIn];
+        var inputValues = new OrtValueHandle?[nIn];
+        var outputValues = new OrtValueHandle?[nOut];
         var inputNames = new nint[nIn];
         var outputNamePtrs = new nint[nOut];
-        var outputValues = new nint[nOut];
+        OrtRunOptionsHandle? runOptions = null;
+        CancellationTokenRegistration registration = default;
         bool addedRef = false;
         try
         {
             // Keeps the session alive if another thread disposes it mid-run.
             _handle.DangerousAddRef(ref addedRef);
+            var rawInputs = new nint[nIn];
             for (int i = 0; i < nIn; i++)
             {
                 var (name, tensor) = (ordered[i].Key, ordered[i].Value);
@@ -109,23 +127,51 @@ public sealed unsafe class OnnxSession : IDisposable
                 // ORT does not copy the buffer: it stays pinned until the value is released.
                 pins[i] = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
                 inputValues[i] = CreateValue(tensor, pins[i].AddrOfPinnedObject(), name);
+                rawInputs[i] = inputValues[i]!.DangerousGetHandle();
             }
             for (int i = 0; i < nOut; i++) outputNamePtrs[i] = Marshal.StringToCoTaskMemUTF8(outputs[i]);
 
-            fixed (nint* pInNames = inputNames, pIn = inputValues, pOutNames = outputNamePtrs, pOut = outputValues)
+            if (cancellationToken.CanBeCanceled)
             {
-                OrtNative.Check(OrtNative.Api.Run(_handle.DangerousGetHandle(), 0, pInNames, pIn, (nuint)nIn,
-                    pOutNames, (nuint)nOut, pOut), "Run");
+                nint raw;
+                OrtNative.Check(OrtNative.Api.CreateRunOptions(&raw), "CreateRunOptions");
+                runOptions = new OrtRunOptionsHandle(raw);
+                var options = runOptions;
+                // Runs on the cancelling thread: it must not throw there, so a failure to set
+                // the flag is dropped and the run simply completes.
+                registration = cancellationToken.Register(() =>
+                {
+                    nint st = OrtNative.Api.RunOptionsSetTerminate(options.DangerousGetHandle());
+                    if (st != 0) OrtNative.Api.ReleaseStatus(st);
+                });
             }
 
+            var rawOutputs = new nint[nOut]; // all NULL: ORT allocates the outputs
+            nint status;
+            fixed (nint* pInNames = inputNames, pIn = rawInputs, pOutNames = outputNamePtrs, pOut = rawOutputs)
+            {
+                status = OrtNative.Api.Run(_handle.DangerousGetHandle(), runOptions?.DangerousGetHandle() ?? 0,
+                    pInNames, pIn, (nuint)nIn, pOutNames, (nuint)nOut, pOut);
+            }
+            for (int i = 0; i < nOut; i++)
+                if (rawOutputs[i] != 0) outputValues[i] = new OrtValueHandle(rawOutputs[i]);
+            if (status != 0 && cancellationToken.IsCancellationRequested)
+            {
+                OrtNative.Api.ReleaseStatus(status);
+                throw new OperationCanceledException("The ONNX Runtime run was cancelled.", cancellationToken);
+            }
+            OrtNative.Check(status, "Run");
+
             var result = new Dictionary<string, OnnxTensor>(nOut);
-            for (int i = 0; i < nOut; i++) result[outputs[i]] = CopyOut(outputValues[i], outputs[i]);
+            for (int i = 0; i < nOut; i++) result[outputs[i]] = CopyOut(outputValues[i]!.DangerousGetHandle(), outputs[i]);
             return result;
         }
         finally
         {
-            foreach (nint v in outputValues) if (v != 0) OrtNative.Api.ReleaseValue(v);
-            foreach (nint v in inputValues) if (v != 0) OrtNative.Api.ReleaseValue(v);
+            registration.Dispose(); // waits for a callback in flight, so runOptions outlives it
+            runOptions?.Dispose();
+            foreach (var v in outputValues) v?.Dispose();
+            foreach (var v in inputValues) v?.Dispose();
             foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
             foreach (nint p in inputNames) Marshal.FreeCoTaskMem(p);
             foreach (nint p in outputNamePtrs) Marshal.FreeCoTaskMem(p);
@@ -136,7 +182,7 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <summary>Releases the native session. Runs already in progress finish first.</summary>
     public void Dispose() => _handle.Dispose();
 
-    private static nint CreateValue(OnnxTensor tensor, nint data, string name)
+    private static OrtValueHandle CreateValue(OnnxTensor tensor, nint data, string name)
     {
         ReadOnlySpan<long> shape = tensor.ShapeSpan;
         nuint bytes = (nuint)(tensor.ElementCount * OnnxTensor.ElementSize(tensor.ElementType));
@@ -148,7 +194,7 @@ public sealed unsafe class OnnxSession : IDisposable
             OrtNative.Check(OrtNative.Api.CreateTensorWithDataAsOrtValue(OrtNative.CpuMemory.DangerousGetHandle(),
                 p, bytes, pShape, (nuint)shape.Length, (int)tensor.ElementType, &value),
                 $"CreateTensorWithDataAsOrtValue('{name}')");
-        return value;
+        return new OrtValueHandle(value);
     }
 
     private static OnnxTensor CopyOut(nint value, string name)

@@ -1,0 +1,225 @@
+using MlNetStem.Hdf5;
+
+namespace MlNetStem.AnnData;
+
+/// <summary>
+/// Writes <see cref="AnnDataFile"/> as an anndata-0.8-compatible .h5ad (every element carries the
+/// encoding-type / encoding-version attributes anndata expects). The file is written to a
+/// temporary file in the same directory and renamed over the target, so readers never see a
+/// half-written file.
+/// </summary>
+/// <example>
+/// <code>
+/// var obs = new AnnDataFrame(spotIds);
+/// var var = new AnnDataFrame(genes);
+/// var predictions = new AnnDataFile(new DenseMatrix(spots, genes.Length, values), obs, var);
+/// predictions.Obsm["spatial"] = xy;
+/// H5adWriter.Write(predictions, "predicted.h5ad");
+/// </code>
+/// </example>
+public static class H5adWriter
+{
+    /// <summary>Validates <paramref name="data"/> and writes it atomically to <paramref name="path"/>.</summary>
+    /// <exception cref="AnnDataFormatException">Shapes disagree with obs/var, var names repeat (named), or an uns value has an unsupported type.</exception>
+    /// <exception cref="DirectoryNotFoundException">The target directory does not exist.</exception>
+    /// <exception cref="Hdf5Exception">The native write failed (disk full, permissions).</exception>
+    public static void Write(AnnDataFile data, string path, H5adWriteOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new H5adWriteOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.CompressionLevel, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.CompressionLevel, 9);
+        data.Validate();
+        ValidateUns(data.Uns, "uns");
+
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full)!;
+        if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"Directory '{directory}' does not exist.");
+        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (Hdf5File file = Hdf5File.Create(temp))
+            {
+                WriteAll(file, data, options.CompressionLevel);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static void WriteAll(Hdf5File file, AnnDataFile data, int level)
+    {
+        Mark(file, H5adEncoding.AnnData);
+        if (data.X is not null) WriteMatrix(file, "X", data.X, level);
+        WriteFrame(file, "obs", data.Obs);
+        WriteFrame(file, "var", data.Var);
+        using (Hdf5Group layers = DictGroup(file, "layers"))
+            foreach ((string name, AnnMatrix m) in data.Layers) WriteMatrix(layers, name, m, level);
+        using (Hdf5Group obsm = DictGroup(file, "obsm"))
+            foreach ((string name, double[,] a) in data.Obsm)
+                using (Hdf5Dataset ds = obsm.WriteDataset<double>(name, Flatten(a), [a.GetLength(0), a.GetLength(1)], level))
+                    Mark(ds, H5adEncoding.Array);
+        foreach (string empty in new[] { "obsp", "varm", "varp" }) DictGroup(file, empty).Dispose();
+        using Hdf5Group uns = DictGroup(file, "uns");
+        WriteDict(uns, data.Uns);
+    }
+
+    private static void Mark(Hdf5Object o, string encoding)
+    {
+        o.WriteAttribute(H5adEncoding.TypeAttribute, encoding);
+        o.WriteAttribute(H5adEncoding.VersionAttribute, H5adEncoding.VersionOf(encoding));
+    }
+
+    private static Hdf5Group DictGroup(Hdf5Group parent, string name)
+    {
+        Hdf5Group g = parent.CreateGroup(name);
+        Mark(g, H5adEncoding.Dict);
+        return g;
+    }
+
+    private static void WriteMatrix(Hdf5Group parent, string name, AnnMatrix matrix, int level)
+    {
+        switch (matrix)
+        {
+            case DenseMatrix dense:
+                using (Hdf5Dataset ds = parent.WriteDataset<float>(name, dense.Values, [dense.Rows, dense.Columns], level))
+                    Mark(ds, H5adEncoding.Array);
+                break;
+            case SparseMatrix sparse:
+                using (Hdf5Group g = parent.CreateGroup(name))
+                {
+                    Mark(g, sparse.Layout == MatrixLayout.Csr ? H5adEncoding.Csr : H5adEncoding.Csc);
+                    g.WriteAttribute<long>("shape", [sparse.Rows, sparse.Columns]);
+                    g.WriteDataset("data", sparse.Data, level).Dispose();
+                    g.WriteDataset("indices", sparse.Indices, level).Dispose();
+                    // scipy uses int32 index pointers whenever they fit; keep files familiar.
+                    if (sparse.NonZeroCount <= int.MaxValue)
+                        g.WriteDataset("indptr", sparse.IndPtr.Select(p => (int)p).ToArray(), level).Dispose();
+                    else
+                        g.WriteDataset("indptr", sparse.IndPtr, level).Dispose();
+                }
+                break;
+            default:
+                throw new AnnDataFormatException($"Matrix type {matrix.GetType().Name} cannot be written.", elementPath: parent.Path + "/" + name);
+        }
+    }
+
+    private static void WriteFrame(Hdf5File file, string name, AnnDataFrame frame)
+    {
+        using Hdf5Group g = file.CreateGroup(name);
+        Mark(g, H5adEncoding.DataFrame);
+        g.WriteAttribute("_index", "_index");
+        g.WriteAttribute("column-order", frame.Columns.Select(c => c.Name).ToArray());
+        using (Hdf5Dataset index = g.WriteStrings("_index", frame.Index.ToArray()))
+            Mark(index, H5adEncoding.StringArray);
+        foreach (AnnColumn column in frame.Columns)
+        {
+            switch (column)
+            {
+                case NumericColumn n:
+                    bool asInteger = n.IsInteger && !n.Values.Any(double.IsNaN);
+                    using (Hdf5Dataset ds = asInteger
+                        ? g.WriteDataset(n.Name, n.Values.Select(v => (long)v).ToArray())
+                        : g.WriteDataset(n.Name, n.Values))
+                        Mark(ds, H5adEncoding.Array);
+                    break;
+                case BooleanColumn b:
+                    using (Hdf5Dataset ds = g.WriteDataset(b.Name, b.Values)) Mark(ds, H5adEncoding.Array);
+                    break;
+                case StringColumn s:
+                    using (Hdf5Dataset ds = g.WriteStrings(s.Name, s.Values)) Mark(ds, H5adEncoding.StringArray);
+                    break;
+                case CategoricalColumn c:
+                    using (Hdf5Group cat = g.CreateGroup(c.Name))
+                    {
+                        Mark(cat, H5adEncoding.Categorical);
+                        cat.WriteScalarAttribute("ordered", c.Ordered);
+                        using (Hdf5Dataset cats = cat.WriteStrings("categories", c.Categories)) Mark(cats, H5adEncoding.StringArray);
+                        // pandas picks the smallest signed code type that holds the categories.
+                        using Hdf5Dataset codes = c.Categories.Length < sbyte.MaxValue
+                            ? cat.WriteDataset("codes", c.Codes.Select(x => (sbyte)x).ToArray())
+                            : c.Categories.Length < short.MaxValue
+                                ? cat.WriteDataset("codes", c.Codes.Select(x => (short)x).ToArray())
+                                : cat.WriteDataset("codes", c.Codes);
+                        Mark(codes, H5adEncoding.Array);
+                    }
+                    break;
+                default:
+                    throw new AnnDataFormatException($"Column type {column.GetType().Name} cannot be written.", elementPath: g.Path + "/" + column.Name);
+            }
+        }
+    }
+
+    private static void WriteDict(Hdf5Group g, IEnumerable<KeyValuePair<string, object>> entries)
+    {
+        foreach ((string key, object value) in entries)
+        {
+            if (value is IEnumerable<KeyValuePair<string, object>> nested)
+            {
+                using Hdf5Group child = DictGroup(g, key);
+                WriteDict(child, nested);
+                continue;
+            }
+            using Hdf5Dataset ds = WriteUnsValue(g, key, value);
+            Mark(ds, value switch
+            {
+                string => H5adEncoding.String,
+                string[] => H5adEncoding.StringArray,
+                double or float or long or int or bool => H5adEncoding.NumericScalar,
+                _ => H5adEncoding.Array,
+            });
+        }
+    }
+
+    private static Hdf5Dataset WriteUnsValue(Hdf5Group g, string key, object value) => value switch
+    {
+        string s => g.WriteString(key, s),
+        string[] a => g.WriteStrings(key, a),
+        double d => g.WriteScalar(key, d),
+        float f => g.WriteScalar(key, (double)f),
+        long l => g.WriteScalar(key, l),
+        int i => g.WriteScalar(key, (long)i),
+        bool b => g.WriteScalar(key, b),
+        double[] a => g.WriteDataset(key, a),
+        float[] a => g.WriteDataset(key, a),
+        long[] a => g.WriteDataset(key, a),
+        int[] a => g.WriteDataset(key, a),
+        bool[] a => g.WriteDataset(key, a),
+        double[,] a => g.WriteDataset<double>(key, Flatten(a), [a.GetLength(0), a.GetLength(1)]),
+        NumericArray n when n.IsInteger => g.WriteDataset<long>(key, n.Data.Select(v => (long)v).ToArray(), n.Shape),
+        NumericArray n => g.WriteDataset<double>(key, n.Data, n.Shape),
+        _ => throw new AnnDataFormatException($"uns value '{g.Path}/{key}' of type {value.GetType().Name} cannot be written.", elementPath: g.Path + "/" + key),
+    };
+
+    private static void ValidateUns(IEnumerable<KeyValuePair<string, object>> entries, string path)
+    {
+        foreach ((string key, object value) in entries)
+        {
+            if (string.IsNullOrEmpty(key) || key.Contains('/'))
+                throw new AnnDataFormatException($"uns key '{key}' under '{path}' is empty or contains '/'.", elementPath: path);
+            switch (value)
+            {
+                case IEnumerable<KeyValuePair<string, object>> nested:
+                    ValidateUns(nested, path + "/" + key);
+                    break;
+                case string or string[] or double or float or long or int or bool or double[] or float[] or long[] or int[] or bool[] or double[,] or NumericArray:
+                    break;
+                default:
+                    throw new AnnDataFormatException(
+                        $"uns value '{path}/{key}' has unsupported type {value?.GetType().Name ?? "null"}; use string, number, bool, arrays of them, NumericArray or a nested dictionary.",
+                        elementPath: path + "/" + key);
+            }
+        }
+    }
+
+    private static double[] Flatten(double[,] a)
+    {
+        var flat = new double[a.Length];
+        Buffer.BlockCopy(a, 0, flat, 0, flat.Length * sizeof(double));
+        return flat;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+
+namespace MlNetStem.Imaging.Interop;
+
+/// <summary>
+/// Raw libvips/GLib entry points. Only non-variadic functions: images are opened through
+/// the generic operation API (find loader → operation → properties → build).
+/// </summary>
+internal static unsafe partial class VipsNative
+{
+    public const string Vips = "libvips.so.42";
+    public const string GLib = "libglib-2.0.so.0";
+    public const string GObject = "libgobject-2.0.so.0";
+
+    /// <summary>GType of gchararray (G_TYPE_MAKE_FUNDAMENTAL(16)).</summary>
+    public const nuint GTypeString = 16 << 2;
+
+    /// <summary>Size of a GValue on 64-bit platforms.</summary>
+    public const int GValueSize = 24;
+
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int vips_init(string argv0);
+
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_error_buffer();
+
+    [LibraryImport(Vips)]
+    public static partial void vips_error_clear();
+
+    [LibraryImport(Vips)]
+    public static partial void vips_cache_set_max(int max);
+
+    [LibraryImport(Vips)]
+    public static partial void vips_concurrency_set(int concurrency);
+
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr vips_foreign_find_load(string filename);
+
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_operation_new(IntPtr name);
+
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int vips_object_set_from_string(IntPtr vipsObject, string options);
+
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_cache_operation_build(IntPtr operation);
+
+    [LibraryImport(Vips)]
+    public static partial void vips_object_unref_outputs(IntPtr vipsObject);
+
+    [LibraryImport(Vips)]
+    public static partial int vips_image_get_width(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial int vips_image_get_height(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial int vips_image_get_bands(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial int vips_image_get_format(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial double vips_image_get_xres(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_region_new(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_region_fetch(IntPtr region, int left, int top, int width, int height, out nuint length);
+
+    [LibraryImport(GLib)]
+    public static partial void g_free(IntPtr memory);
+
+    [LibraryImport(GObject)]
+    public static partial IntPtr g_value_init(byte* value, nuint gtype);
+
+    [LibraryImport(GObject, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void g_value_set_string(byte* value, string text);
+
+    [LibraryImport(GObject)]
+    public static partial IntPtr g_value_get_object(byte* value);
+
+    [LibraryImport(GObject)]
+    public static partial void g_value_unset(byte* value);
+
+    [LibraryImport(GObject, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void g_object_set_property(IntPtr gobject, string name, byte* value);
+
+    [LibraryImport(GObject, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial void g_object_get_property(IntPtr gobject, string name, byte* value);
+
+    [LibraryImport(GObject)]
+    public static partial IntPtr g_object_ref(IntPtr gobject);
+
+    [LibraryImport(GObject)]
+    public static partial void g_object_unref(IntPtr gobject);
+
+    /// <summary>GType of VipsImage, needed to initialise the GValue that receives "out".</summary>
+    [LibraryImport(Vips)]
+    public static partial nuint vips_image_get_type();
+}

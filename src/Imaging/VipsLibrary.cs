@@ -1,0 +1,44 @@
+using System.Runtime.InteropServices;
+using MlNetStem.Imaging.Interop;
+
+namespace MlNetStem.Imaging;
+
+/// <summary>Process-wide libvips start-up and error handling.</summary>
+public static class VipsLibrary
+{
+    private static readonly Lazy<bool> Initialized = new(Initialize, LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly object ErrorGate = new();
+
+    /// <summary>Initialises libvips once (thread-safe).</summary>
+    /// <exception cref="DllNotFoundException">libvips is not installed (run scripts/setup.sh).</exception>
+    public static void EnsureInitialized() => _ = Initialized.Value;
+
+    /// <summary>Reads and clears libvips' error buffer.</summary>
+    internal static string TakeError()
+    {
+        lock (ErrorGate)
+        {
+            string message = Marshal.PtrToStringUTF8(VipsNative.vips_error_buffer()) ?? "";
+            VipsNative.vips_error_clear();
+            return message;
+        }
+    }
+
+    private static bool Initialize()
+    {
+        try
+        {
+            if (VipsNative.vips_init("mlnetstem") != 0)
+                throw new VipsException("vips_init", TakeError());
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new DllNotFoundException(
+                "libvips (libvips.so.42) is not installed. Run scripts/setup.sh, which installs the Debian package libvips42.", e);
+        }
+        // Our own per-cursor image cache decides lifetimes; libvips' operation cache would
+        // otherwise keep every decoded slide alive.
+        VipsNative.vips_cache_set_max(0);
+        return true;
+    }
+}

@@ -1,0 +1,16 @@
+namespace MlNetStem.Transforms.Expression;
+
+/// <summary>Options of <see cref="SelectGenesEstimator"/>.</summary>
+/// <param name="OutputColumn">Panel column to write (slot names = selected genes).</param>
+/// <param name="InputColumn">Counts column with gene names as slot names.</param>
+/// <param name="Top">Panel size.</param>
+/// <param name="Ranking">How genes are ranked when <paramref name="Genes"/> is not given.</param>
+/// <param name="Genes">An explicit panel; overrides ranking.</param>
+/// <param name="MissingGenes">Behaviour when data lacks panel genes.</param>
+public sealed record SelectGenesOptions(
+    string OutputColumn = "Expression",
+    string InputColumn = "Counts",
+    int Top = 250,
+    GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
+    IReadOnlyList<string>? Genes = null,
+    MissingGenePolicy MissingGenes = MissingGenePolicy.Error);

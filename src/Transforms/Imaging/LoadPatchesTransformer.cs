@@ -1,0 +1,87 @@
+using MlNetStem.Data;
+using MlNetStem.Imaging;
+using MlNetStem.Model;
+using MlNetStem.Pipeline;
+
+namespace MlNetStem.Transforms.Imaging;
+
+/// <summary>
+/// Streams spot patches batch by batch: each image is opened once per cursor and patches are
+/// read in parallel; only the current batch's patches are ever in memory.
+/// </summary>
+[ModelComponent("LoadPatches", 1)]
+public sealed class LoadPatchesTransformer : ColumnMapperTransformer
+{
+    /// <summary>Creates the transformer.</summary>
+    public LoadPatchesTransformer(LoadPatchesOptions options) : base(options.OutputColumn, options.ImageColumn)
+    {
+        options.Validate();
+        Options = options;
+    }
+
+    /// <summary>The options in force.</summary>
+    public LoadPatchesOptions Options { get; }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<string> ExtraInputs => [Options.XColumn, Options.YColumn];
+
+    /// <inheritdoc />
+    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    {
+        const string who = "LoadPatches";
+        inputSchema.RequireKind(Options.ImageColumn, who, ColumnKind.Image);
+        inputSchema.RequireKind(Options.XColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
+        inputSchema.RequireKind(Options.YColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
+        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(3, Options.SizePixels, Options.SizePixels));
+    }
+
+    /// <inheritdoc />
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    {
+        var images = new Dictionary<string, VipsImage>(StringComparer.Ordinal);
+        resources.Add(new ImageSet(images));
+        int size = Options.SizePixels, patchLength = 3 * size * size;
+        return batch =>
+        {
+            var refs = batch.GetImages(Options.ImageColumn);
+            var xs = batch.GetNumbersAsDoubles(Options.XColumn);
+            var ys = batch.GetNumbersAsDoubles(Options.YColumn);
+            var opened = new VipsImage[batch.RowCount];
+            var sourceSizes = new double[batch.RowCount];
+            for (int r = 0; r < batch.RowCount; r++)
+            {
+                var reference = refs[r] ?? throw new InvalidDataException($"LoadPatches: row {r} of the batch has no image.");
+                if (!images.TryGetValue(reference.Path, out var image))
+                    images[reference.Path] = image = VipsImage.Open(reference.Path);
+                double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? throw new InvalidDataException(
+                    $"LoadPatches: image '{reference.Path}' has no microns-per-pixel and none was given; " +
+                    "a patch of a physical size needs one (set MicronsPerPixel).");
+                if (!(xs[r] >= 0 && xs[r] < image.Width && ys[r] >= 0 && ys[r] < image.Height))
+                    throw new InvalidDataException(
+                        $"LoadPatches: spot centre ({xs[r]:0.#}, {ys[r]:0.#}) lies outside image '{Path.GetFileName(reference.Path)}' ({image.Width}×{image.Height} px).");
+                opened[r] = image;
+                sourceSizes[r] = Options.SizeMicrons / mpp;
+            }
+            var patches = new float[batch.RowCount * patchLength];
+            Parallel.For(0, batch.RowCount, r =>
+                PatchSampler.Read(opened[r], xs[r], ys[r], sourceSizes[r], size, patches.AsSpan(r * patchLength, patchLength)));
+            return patches;
+        };
+    }
+
+    /// <inheritdoc />
+    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", Options);
+
+    /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
+    public static ITransformer Load(ModelLoadContext context) =>
+        new LoadPatchesTransformer(context.ReadJson<LoadPatchesOptions>("options.json"));
+
+    private sealed class ImageSet(Dictionary<string, VipsImage> images) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var image in images.Values) image.Dispose();
+            images.Clear();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+using MlNetStem.Catalogs;
+using MlNetStem.Transforms.Expression;
+using MlNetStem.Transforms.Imaging;
+
+namespace MlNetStem.Transforms;
+
+/// <summary>The transforms of this assembly on <c>ctx.Transforms</c>.</summary>
+public static class TransformsCatalogExtensions
+{
+    /// <summary>Learns a gene panel on the training data and projects counts onto it.</summary>
+    public static SelectGenesEstimator SelectGenes(this TransformsCatalog catalog, string outputColumn = "Expression",
+        string inputColumn = "Counts", int top = 250, GeneRanking ranking = GeneRanking.ExpressedThenVariable,
+        IReadOnlyList<string>? genes = null, MissingGenePolicy missingGenes = MissingGenePolicy.Error) =>
+        new(new SelectGenesOptions(outputColumn, inputColumn, top, ranking, genes, missingGenes));
+
+    /// <summary>log(x + 1) of a counts vector (in place when <paramref name="inputColumn"/> is null).</summary>
+    public static LogNormalizeEstimator LogNormalize(this TransformsCatalog catalog, string outputColumn,
+        string? inputColumn = null, LogBase logBase = LogBase.Two, float? targetTotal = null) =>
+        new(outputColumn, inputColumn ?? outputColumn, logBase, targetTotal);
+
+    /// <summary>Drops spots whose <paramref name="column"/> is all zero.</summary>
+    public static DropEmptySpotsEstimator DropEmptySpots(this TransformsCatalog catalog, string column = "Expression") => new(column);
+
+    /// <summary>Spot-centred patches of <paramref name="sizeMicrons"/> µm resampled to <paramref name="sizePixels"/> px.</summary>
+    public static LoadPatchesEstimator LoadPatches(this TransformsCatalog catalog, string outputColumn = "Patch",
+        string imageColumn = "Image", double sizeMicrons = 112, int sizePixels = 224, double? micronsPerPixel = null) =>
+        new(new LoadPatchesOptions(outputColumn, imageColumn, SizeMicrons: sizeMicrons, SizePixels: sizePixels, MicronsPerPixel: micronsPerPixel));
+
+    /// <summary>The built-in morphology featurizer (no model download needed).</summary>
+    public static FeaturizeMorphologyEstimator FeaturizeMorphology(this TransformsCatalog catalog,
+        string outputColumn = "Features", string inputColumn = "Patch") => new(outputColumn, inputColumn);
+}
