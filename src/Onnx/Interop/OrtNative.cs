@@ -88,9 +88,12 @@ internal static unsafe class OrtNative
     }
 
     /// <summary>MLNETSTEM_ORT_LIB, else the nearest <c>.native/lib/libonnxruntime.so.1</c> above the app.</summary>
-    public static string ResolveLibraryPath()
+    public static string ResolveLibraryPath() =>
+        ResolveLibraryPath(Environment.GetEnvironmentVariable(OnnxRuntime.LibraryPathVariable), AppContext.BaseDirectory);
+
+    /// <summary>The resolution rule, with its inputs explicit so tests need not touch the process.</summary>
+    public static string ResolveLibraryPath(string? fromEnv, string baseDirectory)
     {
-        string? fromEnv = Environment.GetEnvironmentVariable(OnnxRuntime.LibraryPathVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv))
         {
             if (!File.Exists(fromEnv))
@@ -98,14 +101,14 @@ internal static unsafe class OrtNative
                     $"{OnnxRuntime.LibraryPathVariable} points to '{fromEnv}', which does not exist.");
             return fromEnv;
         }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
+        for (var dir = new DirectoryInfo(baseDirectory); dir != null; dir = dir.Parent)
         {
             string candidate = Path.Combine(dir.FullName, ".native", "lib", "libonnxruntime.so.1");
             if (File.Exists(candidate)) return candidate;
         }
         throw new DllNotFoundException(
             "ONNX Runtime (libonnxruntime.so.1) was not found in any .native/lib folder above " +
-            $"'{AppContext.BaseDirectory}'. Run scripts/setup.sh from the repository root to fetch it, " +
+            $"'{baseDirectory}'. Run scripts/setup.sh from the repository root to fetch it, " +
             $"or set {OnnxRuntime.LibraryPathVariable} to the full path of an ONNX Runtime library.");
     }
 
