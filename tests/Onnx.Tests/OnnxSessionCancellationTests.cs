@@ -48,11 +48,36 @@ public sealed class OnnxSessionCancellationTests
     public void Run_CancelledMidRun_StopsPromptlyWithOperationCanceled()
     {
         using var session = OnnxSession.FromBytes(BuildCounter());
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cts = new CancellationTokenSource();
         var watch = Stopwatch.StartNew();
+        cts.CancelAfter(TimeSpan.FromMilliseconds(200));
         Assert.ThrowsAny<OperationCanceledException>(() => session.Run(Inputs(long.MaxValue), [], cts.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"took {watch.Elapsed}");
         // The session still works afterwards.
         Assert.Equal(3f, session.Run(Inputs(3))["count"].GetData<float>()[0]);
+    }
+
+    [Fact]
+    public void Dispose_WhileRunInFlight_RunEndsCleanlyAndLaterRunsThrowDisposed()
+    {
+        var session = OnnxSession.FromBytes(BuildCounter());
+        using var cts = new CancellationTokenSource();
+        using var started = new ManualResetEventSlim();
+        Exception? outcome = null;
+        var thread = new Thread(() =>
+        {
+            started.Set();
+            try { session.Run(Inputs(long.MaxValue), [], cts.Token); }
+            catch (Exception e) { outcome = e; }
+        });
+        thread.Start();
+        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
+        Thread.Sleep(300); // let the run get into native code
+        session.Dispose(); // the native session must survive until the run returns
+        Assert.True(thread.IsAlive);
+        cts.Cancel();
+        Assert.True(thread.Join(TimeSpan.FromSeconds(10)));
+        Assert.IsAssignableFrom<OperationCanceledException>(outcome);
+        Assert.Throws<ObjectDisposedException>(() => session.Run(Inputs(1)));
     }
 }

@@ -26,6 +26,7 @@ public sealed class ExponentialMovingAverage : IDisposable
         var named = module.NamedParameters().ToArray();
         _names = named.Select(p => p.Key).ToArray();
         _parameters = named.Select(p => p.Value).ToArray();
+        using var scope = Tensor.NewScope(); // owns the intermediate detached views
         _shadow = _parameters.Select(p => p.Detach().Clone().DetachFromDisposeScope()).ToArray();
     }
 

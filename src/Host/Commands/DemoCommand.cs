@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using MlNetStem.Data;
+using MlNetStem.Evaluation;
+
+namespace MlNetStem.Host.Commands;
+
+/// <summary>Trains on one bundled section, predicts the other, prints and writes the results.</summary>
+public sealed class DemoCommand : ICommand
+{
+    /// <inheritdoc />
+    public string Name => "demo";
+
+    /// <inheritdoc />
+    public string Summary => "train on one bundled HER2ST section, predict the other, print metrics";
+
+    /// <inheritdoc />
+    public IReadOnlyList<CommandOption> Options { get; } =
+    [
+        new("train", "training section folder", "DIR", "data/her2st/C2"),
+        new("test", "held-out section folder", "DIR", "data/her2st/C3"),
+        new("output", "output folder (predictions.csv, metrics.json, model.zip)", "DIR", "out/demo"),
+        new("seed", "random seed", "N", "1"),
+        .. PipelineSettings.CommandOptions,
+    ];
+
+    /// <inheritdoc />
+    public int Run(ParsedArguments args)
+    {
+        var log = Console.Error;
+        string root = RepositoryRoot();
+        string train = args.Get("train") ?? Path.Combine(root, "data/her2st/C2");
+        string test = args.Get("test") ?? Path.Combine(root, "data/her2st/C3");
+        string output = args.Get("output", "out/demo")!;
+        var settings = PipelineSettings.From(args);
+        var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
+        var total = Stopwatch.StartNew();
+
+        var trainData = SectionReader.Load(train, requireCounts: true, null, log);
+        var testData = SectionReader.Load(test, requireCounts: true, null, log);
+        var pipeline = StandardPipeline.Build(ctx, settings);
+        var fitClock = Stopwatch.StartNew();
+        var model = pipeline.Fit(trainData);
+        log.WriteLine($"trained ridge on {Path.GetFileName(train)} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
+            $"(panel {model.LastTransformer.OutputCount} genes, {model.LastTransformer.FeatureCount} morphology features, alpha {model.LastTransformer.Alpha:G3})");
+
+        Directory.CreateDirectory(output);
+        string modelPath = Path.Combine(output, "model.zip");
+        ctx.Model.Save(model, trainData.Schema, modelPath);
+        var loaded = ctx.Model.Load(modelPath, out _);
+
+        var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
+        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], Path.Combine(output, "predictions.csv"));
+        AtomicFile.WriteAllText(Path.Combine(output, "metrics.json"), metrics.ToJson());
+
+        Console.WriteLine();
+        Console.WriteLine($"Held-out section {Path.GetFileName(test)} (trained on {Path.GetFileName(train)}); " +
+            $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section, log2(x+1); " +
+            $"features: built-in morphology on {settings.PatchMicrons:0} µm patches");
+        MetricsTable.Write(Console.Out, [("ridge", metrics)]);
+        Console.WriteLine();
+        Console.WriteLine($"top genes by PCC: {string.Join(", ", TopGenes(metrics, 5))}");
+        Console.WriteLine($"prediction: {rate:0.0} spots/s (patch loading + featurization + ridge)");
+        Console.WriteLine($"wrote {Path.Combine(output, "predictions.csv")}, {Path.Combine(output, "metrics.json")}, {modelPath}");
+        Console.WriteLine($"demo finished in {total.Elapsed.TotalSeconds:0.0} s");
+        return 0;
+    }
+
+    private static IEnumerable<string> TopGenes(ExpressionMetrics metrics, int count) =>
+        metrics.GeneCorrelations.Where(p => p.Value is not null).OrderByDescending(p => p.Value)
+            .Take(count).Select(p => $"{p.Key} {p.Value:0.00}");
+
+    /// <summary>The repository root (where data/ lives), found from the executable's location.</summary>
+    internal static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (Directory.Exists(Path.Combine(dir.FullName, "data", "her2st"))) return dir.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}

@@ -1,0 +1,17 @@
+namespace MlNetStem.Host;
+
+/// <summary>A subcommand of the CLI.</summary>
+public interface ICommand
+{
+    /// <summary>Name typed on the command line.</summary>
+    string Name { get; }
+
+    /// <summary>One-line summary for the command list.</summary>
+    string Summary { get; }
+
+    /// <summary>Options it accepts.</summary>
+    IReadOnlyList<CommandOption> Options { get; }
+
+    /// <summary>Runs the command; returns the exit code.</summary>
+    int Run(ParsedArguments args);
+}

@@ -1,0 +1,93 @@
+using MlNetStem.Data;
+using MlNetStem.Model;
+using MlNetStem.Pipeline;
+
+namespace MlNetStem.Trainers.Ridge;
+
+/// <summary>A fitted linear map from features to expression: <c>score = features · W + b</c>.</summary>
+[ModelComponent("RidgeRegression", 1)]
+public sealed class RidgeTransformer : ColumnMapperTransformer
+{
+    private readonly float[] _weights;
+    private readonly float[] _bias;
+    private readonly string[]? _genes;
+
+    /// <summary>Creates the transformer from learned weights (row-major features × outputs).</summary>
+    /// <exception cref="ArgumentException">Array sizes do not agree.</exception>
+    public RidgeTransformer(string outputColumn, string featureColumn, int featureCount, float[] weights, float[] bias, string[]? genes, double alpha)
+        : base(outputColumn, featureColumn)
+    {
+        if (featureCount <= 0 || bias.Length == 0 || weights.Length != featureCount * bias.Length)
+            throw new ArgumentException($"Ridge weights ({weights.Length}) do not match {featureCount} features × {bias.Length} outputs.");
+        if (genes is not null && genes.Length != bias.Length)
+            throw new ArgumentException($"{genes.Length} gene names for {bias.Length} outputs.");
+        FeatureCount = featureCount;
+        _weights = weights;
+        _bias = bias;
+        _genes = genes;
+        Alpha = alpha;
+    }
+
+    /// <summary>Width of the feature vector the model expects.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Number of predicted genes.</summary>
+    public int OutputCount => _bias.Length;
+
+    /// <summary>The penalty used (chosen by GCV unless given).</summary>
+    public double Alpha { get; }
+
+    /// <summary>Predicted gene names, if known.</summary>
+    public IReadOnlyList<string>? Genes => _genes;
+
+    /// <inheritdoc />
+    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    {
+        var expected = ColumnType.FloatTensor(FeatureCount);
+        if (!input.Type.Equals(expected))
+            throw new SchemaMismatchException(InputColumn, expected.ToString(), input.Type.ToString(), "RidgeRegression");
+        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(OutputCount), _genes);
+    }
+
+    /// <inheritdoc />
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    {
+        int d = FeatureCount, k = OutputCount;
+        return batch =>
+        {
+            var x = batch.GetFloats(InputColumn);
+            var result = new float[batch.RowCount * k];
+            for (int r = 0; r < batch.RowCount; r++)
+            {
+                var row = result.AsSpan(r * k, k);
+                _bias.CopyTo(row);
+                for (int i = 0; i < d; i++)
+                {
+                    float xi = x[r * d + i];
+                    if (!float.IsFinite(xi)) throw new InvalidDataException($"RidgeRegression: feature {i} of a row is {xi}.");
+                    var w = _weights.AsSpan(i * k, k);
+                    for (int j = 0; j < k; j++) row[j] += xi * w[j];
+                }
+            }
+            return result;
+        };
+    }
+
+    /// <inheritdoc />
+    public override void Save(ModelSaveContext context)
+    {
+        context.WriteJson("ridge.json", new State(OutputColumn, InputColumn, FeatureCount, OutputCount, _genes, Alpha));
+        context.WriteFloats("weights.f32", _weights);
+        context.WriteFloats("bias.f32", _bias);
+    }
+
+    /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
+    public static ITransformer Load(ModelLoadContext context)
+    {
+        var s = context.ReadJson<State>("ridge.json");
+        return new RidgeTransformer(s.OutputColumn, s.FeatureColumn, s.FeatureCount,
+            context.ReadFloats("weights.f32", s.FeatureCount * s.OutputCount), context.ReadFloats("bias.f32", s.OutputCount), s.Genes, s.Alpha);
+    }
+
+    private sealed record State(string OutputColumn, string FeatureColumn, int FeatureCount, int OutputCount, string[]? Genes, double Alpha);
+}
