@@ -14,7 +14,14 @@ torch_shim_build() {
   fi
   log "building libtorch shim (about 30-60 s)"
   local args=(-S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$NATIVE_DIR")
-  [[ -n "${MLNETSTEM_TORCH_DIR:-}" ]] && args+=(-DTorch_DIR="$MLNETSTEM_TORCH_DIR/share/cmake/Torch")
+  if [[ -n "${MLNETSTEM_TORCH_DIR:-}" ]]; then
+    # CMake would silently fall back to the system libtorch; refuse instead.
+    if [[ ! -f "$MLNETSTEM_TORCH_DIR/share/cmake/Torch/TorchConfig.cmake" ]]; then
+      log "MLNETSTEM_TORCH_DIR=$MLNETSTEM_TORCH_DIR has no share/cmake/Torch/TorchConfig.cmake"
+      return 1
+    fi
+    args+=(-DTorch_DIR="$MLNETSTEM_TORCH_DIR/share/cmake/Torch")
+  fi
   mkdir -p "$build"
   local logfile="$build/setup.log"
   if ! { cmake "${args[@]}" && cmake --build "$build" -j2 && cmake --install "$build"; } >"$logfile" 2>&1; then
