@@ -10,6 +10,9 @@ namespace MlNetStem.Data;
 /// </summary>
 public static class Her2stLoader
 {
+    /// <summary>Image file names looked for, in order (he.jpg in the original data).</summary>
+    public static IReadOnlyList<string> ImageCandidates { get; } = ["he.jpg", "he.jpeg", "he.png", "he.tif", "he.tiff", "he.ppm"];
+
     /// <summary>Loads a section folder.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>
     /// <exception cref="FileNotFoundException">spots.tsv, the image, or (when required) counts.tsv.gz is missing.</exception>
@@ -20,9 +23,10 @@ public static class Her2stLoader
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Section folder '{folder}' does not exist.");
         string spotsPath = Path.Combine(folder, "spots.tsv");
         string countsPath = Path.Combine(folder, "counts.tsv.gz");
-        string imagePath = Path.GetFullPath(Path.Combine(folder, "he.jpg"));
+        string imagePath = ImageCandidates.Select(n => Path.GetFullPath(Path.Combine(folder, n))).FirstOrDefault(File.Exists)
+            ?? Path.GetFullPath(Path.Combine(folder, "he.jpg"));
         if (!File.Exists(spotsPath)) throw new FileNotFoundException($"Section '{folder}' has no spots.tsv.", spotsPath);
-        if (!File.Exists(imagePath)) throw new FileNotFoundException($"Section '{folder}' has no he.jpg.", imagePath);
+        if (!File.Exists(imagePath)) throw new FileNotFoundException($"Section '{folder}' has no H&E image ({string.Join(", ", ImageCandidates)}).", imagePath);
         bool hasCounts = File.Exists(countsPath);
         if (!hasCounts && options.RequireCounts)
             throw new FileNotFoundException($"Section '{folder}' has no counts.tsv.gz (pass RequireCounts=false to load spots only).", countsPath);
