@@ -100,16 +100,18 @@ public static unsafe class Hdf5Library
             NativeDouble = Global("H5T_NATIVE_DOUBLE_g");
             StringC = Global("H5T_C_S1_g");
             DatasetCreateClass = Global("H5P_CLS_DATASET_CREATE_ID_g");
+            H5Native.H5Literate = (delegate* unmanaged<long, int, int, ulong*, delegate* unmanaged<long, byte*, void*, IntPtr, int>, IntPtr, int>)
+                (NativeLibrary.TryGetExport(_libraryHandle, "H5Literate2", out IntPtr iterate2) ? iterate2 : Export("H5Literate"));
             _version = new Version((int)major, (int)minor, (int)release);
         }
     }
 
-    private static long Global(string symbol)
-    {
-        if (!NativeLibrary.TryGetExport(_libraryHandle, symbol, out IntPtr address))
-            throw new Hdf5Exception($"The HDF5 library '{_loadedFrom}' does not export {symbol}.", "load library", null);
-        return *(long*)address;
-    }
+    private static long Global(string symbol) => *(long*)Export(symbol);
+
+    private static IntPtr Export(string symbol) =>
+        NativeLibrary.TryGetExport(_libraryHandle, symbol, out IntPtr address)
+            ? address
+            : throw new Hdf5Exception($"The HDF5 library '{_loadedFrom}' does not export {symbol}.", "load library", null);
 
     private static IntPtr Resolve(string libraryName, Assembly assembly, DllImportSearchPath? searchPath) =>
         libraryName == H5Native.Lib ? _libraryHandle : IntPtr.Zero;

@@ -55,7 +55,11 @@ internal static unsafe class H5Native
     [DllImport(Lib)] public static extern int H5Gclose(long group);
 
     [DllImport(Lib)] public static extern int H5Lexists(long loc, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, long lapl);
-    [DllImport(Lib)] public static extern int H5Literate(long group, int indexType, int order, ulong* idx, delegate* unmanaged<long, byte*, void*, IntPtr, int> op, IntPtr opData);
+    /// <summary>
+    /// H5Literate (1.10) or H5Literate2 (1.12+, where H5Literate is only a macro), resolved at load time.
+    /// The callback's info argument is never read, so the two info layouts do not matter.
+    /// </summary>
+    public static delegate* unmanaged<long, int, int, ulong*, delegate* unmanaged<long, byte*, void*, IntPtr, int>, IntPtr, int> H5Literate;
 
     [DllImport(Lib)] public static extern long H5Oopen(long loc, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, long lapl);
     [DllImport(Lib)] public static extern int H5Oclose(long obj);
