@@ -21,6 +21,9 @@ public sealed class H5adReader : IDisposable
     // Entries scanned per block when filtering a CSR matrix by column: bounds memory to ~8 MB.
     private const long CsrBlockEntries = 1 << 20;
 
+    // Elements per row block when picking genes from a dense X: ~16 MB of floats.
+    private const long DenseBlockElements = 1 << 22;
+
     private readonly Hdf5File _file;
     private Dictionary<string, int>? _varLookup;
     private HashSet<string>? _duplicateVars;
@@ -311,12 +314,27 @@ public sealed class H5adReader : IDisposable
         using Hdf5Dataset ds = _file.OpenDataset(path);
         var result = new float[slotRows.Length, genes.Count];
         if (slotRows.Length == 0) return result;
-        int first = slotRows.Min(), last = slotRows.Max();
-        // One strided column read per gene, limited to the span of the requested cells.
-        for (int k = 0; k < genes.Count; k++)
+        // Strided column reads are slow on row-major storage (measured 36 ms per gene on 4000 x 20000),
+        // so read blocks of whole rows covering the needed ones and pick the genes out.
+        int blockRows = (int)Math.Clamp(DenseBlockElements / Math.Max(1, VarCount), 1, ObsCount);
+        int[] needed = (int[])slotRows.Clone();
+        Array.Sort(needed);
+        int at = 0;
+        while (at < needed.Length)
         {
-            float[] column = ds.ReadHyperslab<float>([first, genes[k]], [last - first + 1, 1]);
-            foreach (int row in slotRows) result[rowSlot[row], k] = column[row - first];
+            int first = needed[at];
+            int stop = at;
+            // Grow the block over small gaps only: isolated cells are read as single rows.
+            while (stop + 1 < needed.Length && needed[stop + 1] - first < blockRows && needed[stop + 1] - needed[stop] <= 4) stop++;
+            int count = needed[stop] - first + 1;
+            float[] block = ds.ReadRows<float>(first, count);
+            for (int i = at; i <= stop; i++)
+            {
+                int row = needed[i], slot = rowSlot[row];
+                long offset = (long)(row - first) * VarCount;
+                for (int k = 0; k < genes.Count; k++) result[slot, k] = block[offset + genes[k]];
+            }
+            at = stop + 1;
         }
         return result;
     }
@@ -353,21 +371,23 @@ public sealed class H5adReader : IDisposable
         long[] indptr = indptrDs.Read<long>();
         var result = new float[slotRows.Length, geneCount];
         if (slotRows.Length == 0) return result;
-        int row = slotRows.Min(), end = slotRows.Max() + 1;
-        while (row < end)
+        int[] needed = (int[])slotRows.Clone();
+        Array.Sort(needed);
+        int at = 0;
+        while (at < needed.Length)
         {
-            // Extend the block while it stays under the entry budget (always at least one row).
-            int blockEnd = row + 1;
-            while (blockEnd < end && indptr[blockEnd + 1] - indptr[row] <= CsrBlockEntries) blockEnd++;
-            long start = indptr[row], count = indptr[blockEnd] - start;
+            // A block spans needed rows separated by small gaps, under the entry budget (at least one row).
+            int first = needed[at], stop = at;
+            while (stop + 1 < needed.Length && needed[stop + 1] - needed[stop] <= 4
+                   && indptr[needed[stop + 1] + 1] - indptr[first] <= CsrBlockEntries) stop++;
+            long start = indptr[first], count = indptr[needed[stop] + 1] - start;
             if (count > 0)
             {
                 int[] cols = indicesDs.ReadRows<int>(start, count);
                 float[] values = dataDs.ReadRows<float>(start, count);
-                for (int r = row; r < blockEnd; r++)
+                for (int n = at; n <= stop; n++)
                 {
-                    int slot = rowSlot[r];
-                    if (slot < 0) continue;
+                    int r = needed[n], slot = rowSlot[r];
                     for (long i = indptr[r] - start; i < indptr[r + 1] - start; i++)
                     {
                         int c = cols[i];
@@ -377,7 +397,7 @@ public sealed class H5adReader : IDisposable
                     }
                 }
             }
-            row = blockEnd;
+            at = stop + 1;
         }
         return result;
     }
