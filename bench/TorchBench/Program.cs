@@ -8,7 +8,8 @@ using MlNetStem.Torch.Optim;
 // Compares libtorch matmul through the binding with the same loop in C++ (mst_bench_matmul,
 // built by src/Torch/native), for 1 and 2 intra-op threads, then times a small MLP training step.
 var quick = args.Contains("--quick");
-var sizes = new long[] { 64, 256, 1024 };
+// n = 1 measures the per-call cost (dispatch + binding) rather than arithmetic.
+var sizes = new long[] { 1, 64, 256, 1024 };
 var threadCounts = new[] { 1, 2 };
 var repeats = quick ? 1 : 3;
 
@@ -27,7 +28,7 @@ foreach (var threads in threadCounts)
         var managed = Enumerable.Range(0, repeats).Min(_ => MatmulMs(n, iterations));
         var cpp = native is null ? double.NaN : Enumerable.Range(0, repeats).Min(_ => NativeMs(native, n, threads, iterations));
         var gflops = 2.0 * n * n * n / (managed * 1e6);
-        Console.WriteLine($"{n,6} {threads,8} {managed,10:F4} {cpp,10:F4} {managed / cpp,8:F2} {gflops,11:F1}");
+        Console.WriteLine($"{n,6} {threads,8} {managed,10:F4} {cpp,10:F4} {managed / cpp,8:F2} {gflops,11:F2}");
     }
 }
 
@@ -40,7 +41,7 @@ foreach (var threads in threadCounts)
     Console.WriteLine($"  threads {threads}: {ms:F2}");
 }
 
-static int Iterations(long n) => n switch { <= 64 => 2000, <= 256 => 200, _ => 10 };
+static int Iterations(long n) => n switch { 1 => 100_000, <= 64 => 2000, <= 256 => 200, _ => 10 };
 
 static double MatmulMs(long n, int iterations)
 {

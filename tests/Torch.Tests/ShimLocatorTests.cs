@@ -5,6 +5,10 @@ namespace MlNetStem.Torch.Tests;
 [Collection(nameof(ShimLocatorTests))] // edits a process-wide environment variable
 public sealed class ShimLocatorTests
 {
+    // Bind the library before the variable is changed, so tests running in parallel never
+    // resolve it while it points nowhere.
+    public ShimLocatorTests() => _ = TorchThreads.Get();
+
     [Fact]
     public void Locate_WithoutVariable_FindsRepositoryShim()
     {

@@ -14,9 +14,23 @@ internal static class ShimLocator
     internal const string FileName = "libmlnetstem_torch.so";
     private static readonly string RelativePath = Path.Combine(".native", "lib", FileName);
 
+    private static readonly Lock LoadLock = new();
+    private static IntPtr s_loaded;
+
     internal static void Install(Assembly assembly) =>
         NativeLibrary.SetDllImportResolver(assembly, (name, _, _) =>
-            name == NativeMethods.Library ? NativeLibrary.Load(Locate()) : IntPtr.Zero);
+            name == NativeMethods.Library ? Load() : IntPtr.Zero);
+
+    // The resolver can run once per P/Invoke stub; caching makes every stub bind to the
+    // library loaded first, even if the environment changes afterwards.
+    private static IntPtr Load()
+    {
+        lock (LoadLock)
+        {
+            if (s_loaded == IntPtr.Zero) s_loaded = NativeLibrary.Load(Locate());
+            return s_loaded;
+        }
+    }
 
     /// <summary>Path of the shim library.</summary>
     /// <exception cref="DllNotFoundException">Neither the variable nor the walk found the library.</exception>
