@@ -520,12 +520,16 @@ public sealed class H5adReader : IDisposable
                     {
                         // Missing entries become NaN; booleans read as 0/1.
                         using Hdf5Dataset values = g.OpenDataset("values");
-                        using Hdf5Dataset mask = g.OpenDataset("mask");
                         double[] v = values.ElementType == Hdf5ElementType.Boolean
                             ? values.Read<bool>().Select(b => b ? 1.0 : 0.0).ToArray()
                             : values.Read<double>();
-                        bool[] m = mask.Read<bool>();
-                        for (int i = 0; i < v.Length && i < m.Length; i++) if (m[i]) v[i] = double.NaN;
+                        if (g.Exists("mask"))   // anndata omits the mask when nothing is missing
+                        {
+                            using Hdf5Dataset mask = g.OpenDataset("mask");
+                            bool[] m = mask.Read<bool>();
+                            if (m.Length != v.Length) throw Error($"Column '{name}': mask has {m.Length} entries, values {v.Length}.", path);
+                            for (int i = 0; i < v.Length; i++) if (m[i]) v[i] = double.NaN;
+                        }
                         return new NumericColumn(name, v, enc == H5adEncoding.NullableInteger);
                     }
                     default:

@@ -120,9 +120,19 @@ public static class H5adWriter
         {
             switch (column)
             {
+                case NumericColumn n when n.IsInteger && n.Values.Any(double.IsNaN):
+                    // pandas' nullable Int64: values plus a mask of missing entries.
+                    using (Hdf5Group nullable = g.CreateGroup(n.Name))
+                    {
+                        Mark(nullable, H5adEncoding.NullableInteger);
+                        using (Hdf5Dataset values = nullable.WriteDataset("values", n.Values.Select(v => double.IsNaN(v) ? 0L : (long)v).ToArray()))
+                            Mark(values, H5adEncoding.Array);
+                        using (Hdf5Dataset mask = nullable.WriteDataset("mask", n.Values.Select(double.IsNaN).ToArray()))
+                            Mark(mask, H5adEncoding.Array);
+                    }
+                    break;
                 case NumericColumn n:
-                    bool asInteger = n.IsInteger && !n.Values.Any(double.IsNaN);
-                    using (Hdf5Dataset ds = asInteger
+                    using (Hdf5Dataset ds = n.IsInteger
                         ? g.WriteDataset(n.Name, n.Values.Select(v => (long)v).ToArray())
                         : g.WriteDataset(n.Name, n.Values))
                         Mark(ds, H5adEncoding.Array);

@@ -8,7 +8,7 @@ public sealed class NumericColumn : AnnColumn
     /// <summary>Creates the column (values not copied).</summary>
     /// <param name="name">Column name.</param>
     /// <param name="values">Values; NaN marks a missing value.</param>
-    /// <param name="isInteger">Written as int64 when true (and no value is NaN), float64 otherwise.</param>
+    /// <param name="isInteger">Written as int64 when true (as pandas' nullable Int64 when some value is NaN), float64 otherwise.</param>
     public NumericColumn(string name, double[] values, bool isInteger = false) : base(name)
     {
         ArgumentNullException.ThrowIfNull(values);

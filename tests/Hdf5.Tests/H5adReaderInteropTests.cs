@@ -77,7 +77,7 @@ public class H5adReaderInteropTests : IClassFixture<AnnDataFixtures>
     {
         using var reader = H5adReader.Open(_fx.File("csr.h5ad"));
         AnnDataFrame obs = reader.ReadObs();
-        Assert.Equal(new[] { "region", "grade", "in_tissue", "n_counts", "score", "barcode" }, obs.Columns.Select(c => c.Name));
+        Assert.Equal(new[] { "region", "grade", "in_tissue", "n_counts", "score", "barcode", "n_genes", "qc_pass" }, obs.Columns.Select(c => c.Name));
 
         var region = Assert.IsType<CategoricalColumn>(obs["region"]);
         Assert.Equal(_fx.Strings("region_categories"), region.Categories);
@@ -98,6 +98,10 @@ public class H5adReaderInteropTests : IClassFixture<AnnDataFixtures>
         Assert.False(score.IsInteger);
         Assert.Equal(_fx.Doubles("score"), score.Values);   // NaN compares equal in xunit
         Assert.Equal(_fx.Strings("barcode"), Assert.IsType<StringColumn>(obs["barcode"]).Values);
+        var nGenes = Assert.IsType<NumericColumn>(obs["n_genes"]);   // pandas Int64 with NA
+        Assert.True(nGenes.IsInteger);
+        Assert.Equal(_fx.Doubles("n_genes"), nGenes.Values);
+        Assert.Equal(_fx.Doubles("qc_pass"), Assert.IsType<NumericColumn>(obs["qc_pass"]).Values);   // pandas boolean with NA -> 1/0/NaN
 
         AnnDataFrame var = reader.ReadVar();
         Assert.Equal(_fx.Strings("gene_ids"), Assert.IsType<StringColumn>(var["gene_ids"]).Values);

@@ -21,7 +21,8 @@ public class H5adWriterInteropTests
             .Add(new BooleanColumn("in_tissue", [true, false, true, true, false]))
             .Add(new NumericColumn("n_counts", [0, 10, 20, 30, 40], isInteger: true))
             .Add(new NumericColumn("score", [0.5, double.NaN, -1, 2.25, 1e-3]))
-            .Add(new StringColumn("barcode", ["A-1", "B-1", "C-1", "Ä-1", "E-1"]));
+            .Add(new StringColumn("barcode", ["A-1", "B-1", "C-1", "Ä-1", "E-1"]))
+            .Add(new NumericColumn("n_genes", [3, double.NaN, 5, 6, double.NaN], isInteger: true));
         var var = new AnnDataFrame(Genes);
         var.Add(new StringColumn("gene_ids", ["E1", "E2", "E3", "E4"]));
         var data = new AnnDataFile(sparse ? SparseMatrix.FromDense(x) : new DenseMatrix(x), obs, var);
@@ -58,6 +59,7 @@ public class H5adWriterInteropTests
             ["n_counts"] = ((NumericColumn)d.Obs["n_counts"]).Values.Select(v => (long)v),
             ["score"] = ((NumericColumn)d.Obs["score"]).Values.Select(v => double.IsNaN(v) ? (double?)null : v),
             ["barcode"] = ((StringColumn)d.Obs["barcode"]).Values,
+            ["n_genes"] = ((NumericColumn)d.Obs["n_genes"]).Values.Select(v => double.IsNaN(v) ? (long?)null : (long)v),
             ["gene_ids"] = ((StringColumn)d.Var["gene_ids"]).Values,
             ["spatial"] = Rows(d.Obsm["spatial"]),
             ["pearson"] = (double[])d.Uns["pearson"],
@@ -84,6 +86,23 @@ public class H5adWriterInteropTests
 
         Assert.True(code == 0, $"anndata check failed (exit {code}):\n{output}");
         Assert.Contains("OK (5, 4)", output);
+    }
+
+    [Fact]
+    public void Write_MinimalWithoutXOrColumns_OpensInAnnData()
+    {
+        PythonAnnData.Require();
+        using var dir = new TempDirectory();
+        string path = dir.File("min.h5ad");
+        H5adWriter.Write(new AnnDataFile(null, new AnnDataFrame(["s1", "s2", "s3"]), new AnnDataFrame(["G1", "G2"])), path);
+
+        (int code, string output) = PythonAnnData.RunCode(
+            "import sys, anndata as ad; a = ad.read_h5ad(sys.argv[1]); " +
+            "print('X', a.X is None, a.shape, list(a.obs_names), list(a.var_names), len(a.obs.columns), len(a.uns))",
+            path);
+
+        Assert.True(code == 0, $"anndata could not read the file (exit {code}):\n{output}");
+        Assert.Contains("X True (3, 2) ['s1', 's2', 's3'] ['G1', 'G2'] 0 0", output);
     }
 
     [Fact]

@@ -19,7 +19,13 @@ public static class PythonAnnData
     public static string ScriptPath(string name) => Path.Combine(AppContext.BaseDirectory, "Python", name);
 
     /// <summary>Runs a script from the Python folder; returns exit code and combined output.</summary>
-    public static (int ExitCode, string Output) Run(string script, params string[] args)
+    public static (int ExitCode, string Output) Run(string script, params string[] args) =>
+        Start([ScriptPath(script), .. args]);
+
+    /// <summary>Runs a Python snippet (python3 -c CODE ARGS...); returns exit code and combined output.</summary>
+    public static (int ExitCode, string Output) RunCode(string code, params string[] args) => Start(["-c", code, .. args]);
+
+    private static (int ExitCode, string Output) Start(string[] arguments)
     {
         var psi = new ProcessStartInfo(Python)
         {
@@ -27,8 +33,7 @@ public static class PythonAnnData
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add(ScriptPath(script));
-        foreach (string a in args) psi.ArgumentList.Add(a);
+        foreach (string a in arguments) psi.ArgumentList.Add(a);
         psi.Environment["PYTHONWARNINGS"] = "ignore";
         psi.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
         using Process p = Process.Start(psi)!;

@@ -54,6 +54,9 @@ assert a.obs["n_counts"].dtype == np.int64, a.obs["n_counts"].dtype
 assert list(a.obs["n_counts"]) == e["n_counts"]
 np.testing.assert_array_equal(a.obs["score"].to_numpy(), np.array([np.nan if v is None else v for v in e["score"]]))
 assert list(a.obs["barcode"]) == e["barcode"], list(a.obs["barcode"])
+n_genes = a.obs["n_genes"]
+assert str(n_genes.dtype) == "Int64", n_genes.dtype
+assert [None if pd.isna(v) else int(v) for v in n_genes] == e["n_genes"], list(n_genes)
 assert list(a.var["gene_ids"]) == e["gene_ids"]
 
 np.testing.assert_array_equal(a.obsm["spatial"], np.array(e["spatial"]))

@@ -28,6 +28,8 @@ obs = pd.DataFrame(
         "n_counts": np.arange(n_obs, dtype=np.int64) * 10,
         "score": [0.5, 1.5, np.nan, -2.0, 3.25, 0.0, 1e-3],
         "barcode": [f"AAAC-{i}" for i in range(n_obs)],
+        "n_genes": pd.array([3, None, 5, 6, None, 8, 9], dtype="Int64"),
+        "qc_pass": pd.array([True, None, False, True, True, None, False], dtype="boolean"),
     },
     index=obs_names,
 )
@@ -95,6 +97,8 @@ expected = {
     "n_counts": [int(v) for v in obs["n_counts"]],
     "score": [None if np.isnan(v) else float(v) for v in obs["score"]],
     "barcode": list(obs["barcode"]),
+    "n_genes": [None if pd.isna(v) else int(v) for v in obs["n_genes"]],
+    "qc_pass": [None if pd.isna(v) else (1.0 if v else 0.0) for v in obs["qc_pass"]],
     "gene_ids": list(var["gene_ids"]),
     "highly_variable": list(map(bool, var["highly_variable"])),
     "spatial": spatial.tolist(),
