@@ -324,6 +324,16 @@ public sealed partial class Tensor : IDisposable
         return Wrap(rc, r, "to");
     }
 
+    /// <summary>Moves this tensor's storage to <paramref name="device"/> in place (the object stays valid);
+    /// used by <see cref="Nn.Module.To"/> for parameters and buffers. Drops any gradient.</summary>
+    internal void MoveInPlace(Device device)
+    {
+        device.EnsureAvailable();
+        if (Device == device) return;
+        Status.Check(NativeMethods.mst_move_(Handle, (int)device.Type, device.Index), "move_");
+        _device = null;
+    }
+
     /// <summary>Copies <paramref name="source"/>'s values into this tensor in place, without recording gradients.</summary>
     /// <exception cref="ArgumentException">The shapes differ.</exception>
     public void CopyFrom(Tensor source)

@@ -143,4 +143,50 @@ public sealed class ModuleTests
         Assert.Equal(x.Gelu().ToFloatArray(), new Gelu().Forward(x).ToFloatArray());
         Assert.Equal(new float[] { 0, 0, 0.5f, 2 }, new Relu().Forward(x).ToFloatArray());
     }
+
+    [Fact]
+    public void ModuleTo_Cpu_KeepsParametersUsable()
+    {
+        using var g = new Generator(1);
+        using var lin = new Linear(3, 2, g);
+        var before = lin.Weight.ToFloatArray();
+        lin.To(Device.Cpu);
+        Assert.Equal(before, lin.Weight.ToFloatArray());
+        Assert.True(lin.Weight.RequiresGrad);
+    }
+
+    [Fact]
+    public void ModuleTo_UnavailableCuda_ThrowsAndLeavesModuleOnCpu()
+    {
+        if (Device.IsCudaAvailable) return;
+        using var g = new Generator(1);
+        using var lin = new Linear(3, 2, g);
+        Assert.Throws<ArgumentException>(() => lin.To(Device.Cuda()));
+        Assert.Equal(Device.Cpu, lin.Weight.Device);
+    }
+
+    [Fact]
+    public void Dropout_Training_ZeroesAboutPAndRescales_EvalIsIdentity()
+    {
+        using var scope = Tensor.NewScope();
+        using var g = new Generator(9);
+        var drop = new Dropout(0.25, g);
+        var x = Tensor.Ones([10_000]);
+        var y = drop.Forward(x).ToFloatArray();
+        var zeros = y.Count(v => v == 0);
+        Assert.InRange(zeros, 2200, 2800);
+        Assert.All(y.Where(v => v != 0), v => Assert.Equal(1 / 0.75f, v, 1e-5f));
+        drop.Eval();
+        Assert.All(drop.Forward(x).ToFloatArray(), v => Assert.Equal(1f, v));
+    }
+
+    [Fact]
+    public void Dropout_SameSeed_SameMask()
+    {
+        using var scope = Tensor.NewScope();
+        using var g1 = new Generator(3);
+        using var g2 = new Generator(3);
+        var x = Tensor.Ones([100]);
+        Assert.Equal(new Dropout(0.5, g1).Forward(x).ToFloatArray(), new Dropout(0.5, g2).Forward(x).ToFloatArray());
+    }
 }

@@ -28,6 +28,7 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mst_arange(double start, double end, double step, int dtype, int device, int deviceIndex, out IntPtr result);
     [LibraryImport(Library)] internal static partial int mst_to(TensorHandle t, int dtype, int device, int deviceIndex, out IntPtr result);
     [LibraryImport(Library)] internal static partial int mst_copy_(TensorHandle dst, TensorHandle src);
+    [LibraryImport(Library)] internal static partial int mst_move_(TensorHandle t, int device, int deviceIndex);
 
     [LibraryImport(Library)] internal static partial int mst_generator_new(ulong seed, out IntPtr result);
     [LibraryImport(Library)] internal static partial void mst_generator_free(IntPtr g);

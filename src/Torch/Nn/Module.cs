@@ -99,6 +99,16 @@ public abstract class Module : IDisposable
     /// <summary>Evaluation mode: <c>Train(false)</c>.</summary>
     public Module Eval() => Train(false);
 
+    /// <summary>Moves every parameter and buffer to <paramref name="device"/> in place; create optimizers
+    /// and averages after moving. Gradients are dropped.</summary>
+    /// <exception cref="ArgumentException">The device is not available.</exception>
+    public Module To(Device device)
+    {
+        device.EnsureAvailable();
+        foreach (var t in StateEntries()) t.Value.MoveInPlace(device);
+        return this;
+    }
+
     /// <summary>Drops the gradients of all parameters.</summary>
     public void ZeroGrad()
     {

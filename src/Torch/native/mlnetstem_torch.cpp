@@ -226,6 +226,16 @@ int mst_copy_(mst_tensor* dst, const mst_tensor* src) {
   });
 }
 
+int mst_move_(mst_tensor* t, int32_t device, int32_t device_index) {
+  return guarded([&] {
+    require(t != nullptr, "null tensor handle");
+    const bool requires_grad = T(t).requires_grad();
+    auto moved = T(t).detach().to(to_device(device, device_index));
+    if (requires_grad) moved.set_requires_grad(true);
+    t->t = std::move(moved);
+  });
+}
+
 int mst_generator_new(uint64_t seed, mst_generator** out) {
   return guarded([&] {
     require(out != nullptr, "null output pointer");

@@ -76,6 +76,9 @@ MST_API int mst_arange(double start, double end, double step, int32_t dtype, int
 MST_API int mst_to(const mst_tensor* t, int32_t dtype, int32_t device, int32_t device_index,
                    mst_tensor** out);
 MST_API int mst_copy_(mst_tensor* dst, const mst_tensor* src);
+/* Replaces the handle's tensor with a copy on another device, keeping requires_grad; for moving
+   module parameters (leaves) so that existing handles stay valid. */
+MST_API int mst_move_(mst_tensor* t, int32_t device, int32_t device_index);
 
 /* ---- random ---- */
 MST_API int mst_generator_new(uint64_t seed, mst_generator** out);
