@@ -138,6 +138,8 @@ public static class StateDict
                 if (byteLength != expected)
                     throw new InvalidDataException(
                         $"State dict {where}: {byteLength} data bytes recorded, but {dtype} {ShapeRules.Format(shape)} needs {expected}.");
+                // A corrupt length must not make us allocate gigabytes before noticing the end.
+                if (stream.CanSeek && byteLength > stream.Length - stream.Position) throw new EndOfStreamException();
                 if (byteLength > Array.MaxLength)
                     throw new InvalidDataException($"State dict {where}: tensor of {byteLength} bytes is too large.");
                 entries.Add(new Entry(name, dtype, shape, ReadExactly(r, (int)byteLength)));
