@@ -153,6 +153,17 @@ public class H5adReaderInteropTests : IClassFixture<AnnDataFixtures>
     }
 
     [Fact]
+    public void Read_NoColumnsAndObsmDataFrame_ReadsRestAndWarns()
+    {
+        AnnDataFile data = H5adReader.ReadFile(_fx.File("bare.h5ad"));
+        Assert.Empty(data.Obs.Columns);
+        Assert.Equal(new[] { "0", "1", "2" }, data.Obs.Index);
+        Assert.Equal(1f, data.X![2, 2]);
+        Assert.False(data.Obsm.ContainsKey("meta"));
+        Assert.Contains(data.Warnings, w => w.Contains("obsm 'meta'") && w.Contains("dataframe"));
+    }
+
+    [Fact]
     public void Open_NoX_ReadXSaysSo()
     {
         using var reader = H5adReader.Open(_fx.File("no_x.h5ad"));

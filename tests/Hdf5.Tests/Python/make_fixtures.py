@@ -55,6 +55,11 @@ make(sp.csr_matrix(dense)).write_h5ad(os.path.join(out, "csr.h5ad"))
 make(sp.csc_matrix(dense)).write_h5ad(os.path.join(out, "csc.h5ad"))
 make(sp.csr_matrix(dense)).write_h5ad(os.path.join(out, "csr_gzip.h5ad"), compression="gzip")
 
+# Frames without columns (anndata writes an empty float64 column-order) and an obsm dataframe.
+bare = ad.AnnData(X=np.eye(3, dtype=np.float32))
+bare.obsm["meta"] = pd.DataFrame({"a": [1, 2, 3]}, index=bare.obs_names)
+bare.write_h5ad(os.path.join(out, "bare.h5ad"))
+
 # Older writers used fixed-length byte strings; rewrite var's index and a column that way.
 fixed = os.path.join(out, "fixed_strings.h5ad")
 make(dense).write_h5ad(fixed)
