@@ -238,7 +238,7 @@ public sealed class H5adReader : IDisposable
     /// <summary>
     /// Reads the named genes (columns) of X or a layer for all cells, or for <paramref name="cells"/>
     /// (positions, in the order given), as a dense cells × genes array. Only the needed parts are read:
-    /// CSC and dense matrices read just the selected columns; CSR matrices are scanned block by block.
+    /// CSC reads only the selected genes' slices; dense and CSR read only the needed cells' rows, in bounded blocks.
     /// </summary>
     /// <exception cref="KeyNotFoundException">A gene is not in var (message lists up to 10 missing).</exception>
     /// <exception cref="AnnDataFormatException">A gene name is duplicated in var, or there is no X/layer.</exception>
