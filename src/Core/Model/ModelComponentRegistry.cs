@@ -51,19 +51,40 @@ public static class ModelComponentRegistry
     {
         foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory, "MlNetStem.*.dll"))
         {
+            // Native libraries with a matching name and assemblies outside this app's
+            // dependency list are not components of this app: skip them.
             try { Assembly.Load(AssemblyName.GetAssemblyName(file)); }
-            catch (BadImageFormatException) { /* native library with a matching name */ }
-            catch (FileLoadException) { }
+            catch (Exception e) when (e is BadImageFormatException or FileLoadException or FileNotFoundException) { }
         }
         var result = new ConcurrentDictionary<string, Type>(StringComparer.Ordinal);
         foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies().Where(a => a.GetName().Name?.StartsWith("MlNetStem", StringComparison.Ordinal) == true))
         {
-            Type[] types;
-            try { types = assembly.GetTypes(); }
-            catch (ReflectionTypeLoadException e) { types = e.Types.Where(t => t is not null).ToArray()!; }
-            foreach (var t in types)
-                if (t.GetCustomAttribute<ModelComponentAttribute>() is { } a) result[a.Kind] = t;
+            foreach (var t in LoadableTypes(assembly))
+            {
+                ModelComponentAttribute? a;
+                try { a = t.GetCustomAttribute<ModelComponentAttribute>(); }
+                catch (Exception e) when (e is FileNotFoundException or FileLoadException or TypeLoadException) { continue; }
+                if (a is not null) result[a.Kind] = t;
+            }
         }
         return result;
+    }
+
+    // An assembly next to the app may reference something absent (e.g. a test helper's
+    // dependencies); its loadable types still count, and a broken one must not stop loading.
+    private static IEnumerable<Type> LoadableTypes(Assembly assembly)
+    {
+        try
+        {
+            return assembly.GetTypes();
+        }
+        catch (ReflectionTypeLoadException e)
+        {
+            return e.Types.Where(t => t is not null)!;
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return [];
+        }
     }
 }
