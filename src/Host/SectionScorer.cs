@@ -18,28 +18,11 @@ public static class SectionScorer
         var output = model.Transform(data);
         var keep = KeptColumns.Where(c => output.Schema.Find(c) is not null).ToArray();
         var clock = Stopwatch.StartNew();
-        var parts = new List<DataBatch>();
+        InMemoryDataView scored;
         using (var scope = progress.Start("predicting spots", data.RowCount))
-        {
-            foreach (var batch in output.ReadBatches(keep, 32))
-            {
-                parts.Add(batch);
-                scope.Advance(batch.RowCount);
-            }
-        }
-        int rows = parts.Sum(p => p.RowCount);
-        if (rows == 0) throw new InvalidDataException("No spot is left to predict (all were filtered out).");
-        var arrays = keep.ToDictionary(c => c, c => Concat(parts.Select(p => p.GetArray(c)).ToList(), output.Schema[c].Type));
-        var scored = new InMemoryDataView(new DataViewSchema(keep.Select(c => output.Schema[c])), rows, arrays);
-        return (scored, rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
-    }
-
-    private static Array Concat(List<Array> parts, ColumnType type)
-    {
-        var result = Array.CreateInstance(type.BatchArrayType.GetElementType()!, parts.Sum(p => p.Length));
-        int offset = 0;
-        foreach (var p in parts) { Array.Copy(p, 0, result, offset, p.Length); offset += p.Length; }
-        return result;
+            scored = DataViewMaterializer.Materialize(output, keep, onBatch: n => scope.Advance(n), batchSize: 32);
+        if (scored.Rows == 0) throw new InvalidDataException("No spot is left to predict (all were filtered out).");
+        return (scored, scored.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
     }
 
     private static void ReportMissingGenes(ITransformer model, DataViewSchema schema, TextWriter log)

@@ -6,17 +6,20 @@ public static class DataViewMaterializer
     /// <summary>
     /// Reads <paramref name="columns"/> (all when null) of <paramref name="view"/> into memory,
     /// optionally reordering rows by <paramref name="order"/> (a permutation of the row indices).
+    /// <paramref name="onBatch"/> is told the row count of each batch read (for progress).
     /// </summary>
-    public static InMemoryDataView Materialize(IDataView view, IReadOnlyCollection<string>? columns = null, Func<int, int[]>? order = null)
+    public static InMemoryDataView Materialize(IDataView view, IReadOnlyCollection<string>? columns = null,
+        Func<int, int[]>? order = null, Action<int>? onBatch = null, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(view);
         var names = (columns ?? view.Schema.Columns.Select(c => c.Name).ToArray()).ToArray();
         var parts = names.ToDictionary(n => n, _ => new List<Array>(), StringComparer.Ordinal);
         int rows = 0;
-        foreach (var batch in view.ReadBatches(names))
+        foreach (var batch in view.ReadBatches(names, batchSize))
         {
             foreach (var n in names) parts[n].Add(batch.GetArray(n));
             rows += batch.RowCount;
+            onBatch?.Invoke(batch.RowCount);
         }
         var schema = new DataViewSchema(names.Select(n => view.Schema[n]));
         int[]? permutation = order?.Invoke(rows);
