@@ -1,4 +1,5 @@
 using MlNetStem.Catalogs;
+using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 
 namespace MlNetStem.Trainers;
@@ -10,4 +11,33 @@ public static class TrainersCatalogExtensions
     public static RidgeEstimator Ridge(this TrainersCatalog catalog, string labelColumn = "Expression",
         string featureColumn = "Features", string outputColumn = "Score", double? alpha = null, int pcaComponents = 0) =>
         new(new RidgeOptions(labelColumn, featureColumn, outputColumn, alpha, pcaComponents), catalog.Context.Progress);
+
+    /// <summary>
+    /// Regression MLP baseline trained with libtorch (standardized features, AdamW, MSE, EMA weights).
+    /// The seed defaults to one drawn from the context, so a seeded <see cref="StemContext"/> gives reproducible models.
+    /// </summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumn">Target expression vector.</param>
+    /// <param name="featureColumn">Feature vector.</param>
+    /// <param name="outputColumn">Predicted expression column.</param>
+    /// <param name="hiddenSizes">Hidden layer widths; null means [256].</param>
+    /// <param name="epochs">Maximum passes over the data.</param>
+    /// <param name="dropout">Dropout after each hidden activation.</param>
+    /// <param name="earlyStoppingPatience">When positive, early stopping on a seeded 10% validation split.</param>
+    /// <param name="seed">Training seed; null draws one with <see cref="StemContext.NextSeed"/>.</param>
+    /// <exception cref="ArgumentException">A hyper-parameter is out of range.</exception>
+    public static MlpEstimator Mlp(this TrainersCatalog catalog, string labelColumn = "Expression",
+        string featureColumn = "Features", string outputColumn = "Score", int[]? hiddenSizes = null, int epochs = 200,
+        double dropout = 0.1, int earlyStoppingPatience = 0, int? seed = null) =>
+        catalog.Mlp(new MlpOptions(labelColumn, featureColumn, outputColumn, HiddenSizes: hiddenSizes, Epochs: epochs,
+            Dropout: dropout, EarlyStoppingPatience: earlyStoppingPatience, Seed: seed));
+
+    /// <summary>Regression MLP baseline with every option; a null <see cref="MlpOptions.Seed"/> is drawn from the context.</summary>
+    /// <exception cref="ArgumentException">A hyper-parameter is out of range.</exception>
+    public static MlpEstimator Mlp(this TrainersCatalog catalog, MlpOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        ArgumentNullException.ThrowIfNull(options);
+        return new(options with { Seed = options.Seed ?? catalog.Context.NextSeed() }, catalog.Context.Progress);
+    }
 }
