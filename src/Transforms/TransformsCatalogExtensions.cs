@@ -1,6 +1,7 @@
 using MlNetStem.Catalogs;
 using MlNetStem.Transforms.Expression;
 using MlNetStem.Transforms.Imaging;
+using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Transforms;
 
@@ -29,4 +30,18 @@ public static class TransformsCatalogExtensions
     /// <summary>The built-in morphology featurizer (no model download needed).</summary>
     public static FeaturizeMorphologyEstimator FeaturizeMorphology(this TransformsCatalog catalog,
         string outputColumn = "Features", string inputColumn = "Patch") => new(outputColumn, inputColumn);
+
+    /// <summary>
+    /// Embeds patches with ONNX image encoders (ImageNet normalization, CLS pooling, batch 32),
+    /// concatenating the models' outputs in the order given.
+    /// </summary>
+    /// <exception cref="ArgumentException">No model, or a model that cannot be used (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">A model file does not exist.</exception>
+    public static FeaturizeOnnxEstimator FeaturizeOnnx(this TransformsCatalog catalog, string outputColumn, string inputColumn,
+        params string[] modelPaths) => new(FeaturizeOnnxOptions.ForModels(outputColumn, inputColumn, modelPaths));
+
+    /// <summary>Embeds patches with ONNX image encoders, every choice explicit.</summary>
+    /// <exception cref="ArgumentException">Invalid options or an unusable model (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">A model file does not exist.</exception>
+    public static FeaturizeOnnxEstimator FeaturizeOnnx(this TransformsCatalog catalog, FeaturizeOnnxOptions options) => new(options);
 }

@@ -1,0 +1,11 @@
+namespace MlNetStem.Transforms.Onnx;
+
+/// <summary>How an encoder's output becomes one embedding per patch.</summary>
+public enum OnnxPooling
+{
+    /// <summary>A <c>[N,D]</c> output as is, or token 0 (the CLS token) of a <c>[N,T,D]</c> output.</summary>
+    Cls,
+
+    /// <summary>The mean of tokens 1..T-1 (the patch tokens, CLS excluded) of a <c>[N,T,D]</c> output.</summary>
+    Mean,
+}

@@ -1,0 +1,362 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using MlNetStem.Data;
+using MlNetStem.Onnx;
+using MlNetStem.Onnx.Models;
+using MlNetStem.Onnx.Writer;
+using MlNetStem.TestKit;
+using MlNetStem.Transforms;
+using MlNetStem.Transforms.Onnx;
+using Xunit;
+
+namespace MlNetStem.Pipeline.Tests;
+
+public class FeaturizeOnnxTests
+{
+    private static readonly StemContext Ctx = new(1);
+    private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
+    private static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
+
+    private static string TinyVit => Path.Combine(RepositoryPaths.Root, "models", "tiny-vit-s16.onnx");
+
+    private static InMemoryDataView Patches(int rows, int size, int seed = 1)
+    {
+        var rng = new Random(seed);
+        var values = new float[rows * 3 * size * size];
+        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+        return new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, size, size))]),
+            rows, new Dictionary<string, Array> { ["Patch"] = values });
+    }
+
+    private static float[] Column(IDataView view, string name) =>
+        view.ReadBatches([name]).SelectMany(b => b.GetFloats(name)).ToArray();
+
+    private static float[] Normalize(float[] patches)
+    {
+        int plane = 224 * 224;
+        var x = new float[patches.Length];
+        for (int i = 0; i < x.Length; i++)
+        {
+            int c = i / plane % 3;
+            x[i] = (patches[i] - ImageNetMean[c]) / ImageNetStd[c];
+        }
+        return x;
+    }
+
+    private static float[] BareRun(string model, float[] normalized, int rows, string output = TinyVitModel.ClsOutputName)
+    {
+        using var session = OnnxSession.Load(model);
+        return session.Run(new Dictionary<string, OnnxTensor>
+        {
+            [TinyVitModel.InputName] = OnnxTensor.Create(normalized, rows, 3, 224, 224),
+        }, output)[output].GetData<float>();
+    }
+
+    private static void AssertClose(float[] expected, float[] actual, float tolerance = 1e-5f)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"value {i}: expected {expected[i]}, got {actual[i]}");
+    }
+
+    /// <summary>x[N,4] → Relu → y[N,4]: a valid model that is no image encoder.</summary>
+    private static string VectorModel(TempFolder folder)
+    {
+        var g = new OnnxGraphBuilder("vector");
+        string x = g.AddInput("x", OnnxElementType.Float, "N", 4);
+        g.AddNode("Relu", "", [x], ["y"]);
+        g.AddOutput("y", OnnxElementType.Float, "N", 4);
+        string path = folder.File("vector.onnx");
+        g.Save(path);
+        return path;
+    }
+
+    /// <summary>pixels[N,3,8,8] → Relu → y[N,3,8,8]: an image input but a rank-4 output.</summary>
+    private static string ImageToImageModel(TempFolder folder)
+    {
+        var g = new OnnxGraphBuilder("image");
+        string x = g.AddInput("pixels", OnnxElementType.Float, "N", 3, 8, 8);
+        g.AddNode("Relu", "", [x], ["y"]);
+        g.AddOutput("y", OnnxElementType.Float, "N", 3, 8, 8);
+        string path = folder.File("image-to-image.onnx");
+        g.Save(path);
+        return path;
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_PassesTheWorkout()
+    {
+        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(5))]), 1,
+            new Dictionary<string, Array> { ["Patch"] = new float[5] });
+        var estimator = Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2));
+        EstimatorWorkout.Run(estimator, Patches(3, 224), bad, "Patch");
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_WorksOnPatchesCutByLoadPatches()
+    {
+        using var folder = new TempFolder();
+        string image = ImagingTests.CoordinateImage(folder);
+        var spots = PatchAndFeatureTests.Spots(image, 1.0, (50, 50), (100, 80));
+        var pipeline = Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 224)
+            .Append(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit));
+        var output = pipeline.Fit(spots).Transform(spots);
+        var embedding = Column(output, "Embedding");
+        Assert.Equal(2 * 64, embedding.Length);
+        Assert.All(embedding, v => Assert.True(float.IsFinite(v)));
+        Assert.NotEqual(embedding[..64], embedding[64..]);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_EqualsABareSessionOnTheNormalizedPatches()
+    {
+        var data = Patches(3, 224);
+        var transformer = Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2)).Fit(data);
+        var output = transformer.Transform(data);
+        var expected = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 3);
+        AssertClose(expected, Column(output, "Embedding"));
+        var column = output.Schema["Embedding"];
+        Assert.Equal(ColumnType.FloatTensor(64), column.Type);
+        Assert.Equal("tiny-vit-s16:0", column.SlotNames![0]);
+        Assert.Equal("tiny-vit-s16:63", column.SlotNames[63]);
+        transformer.Dispose();
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_TwoModels_AreConcatenatedInOrder()
+    {
+        using var folder = new TempFolder();
+        string other = folder.File("other-vit.onnx");
+        TinyVitModel.Save(other, seed: 7);
+        var data = Patches(2, 224);
+        var output = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, other).Fit(data).Transform(data);
+        var column = output.Schema["Embedding"];
+        Assert.Equal(ColumnType.FloatTensor(128), column.Type);
+        Assert.Equal("tiny-vit-s16:0", column.SlotNames![0]);
+        Assert.Equal("other-vit:0", column.SlotNames[64]);
+        var normalized = Normalize((float[])data.GetColumnArray("Patch"));
+        var first = BareRun(TinyVit, normalized, 2);
+        var second = BareRun(other, normalized, 2);
+        var expected = new[] { first[..64], second[..64], first[64..], second[64..] }.SelectMany(a => a).ToArray();
+        AssertClose(expected, Column(output, "Embedding"));
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_SameModelTwice_GetsDistinctSlotNames()
+    {
+        var data = Patches(1, 224);
+        var column = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data).GetOutputSchema(data.Schema)["Embedding"];
+        Assert.Equal(128, column.SlotNames!.Distinct().Count());
+        Assert.Equal("tiny-vit-s16#2:0", column.SlotNames![64]);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_MeanPooling_AveragesPatchTokensAndDiffersFromCls()
+    {
+        var data = Patches(2, 224);
+        var mean = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+            [new OnnxEncoderOptions(TinyVit, Pooling: OnnxPooling.Mean)])).Fit(data).Transform(data), "Embedding");
+        var cls = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        Assert.True(mean.Zip(cls).Max(p => Math.Abs(p.First - p.Second)) > 1e-2f, "mean pooling should differ from the CLS token");
+
+        var tokens = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 2, TinyVitModel.TokensOutputName);
+        var expected = new float[2 * 64];
+        for (int r = 0; r < 2; r++)
+        for (int j = 0; j < 64; j++)
+        {
+            double sum = 0;
+            for (int t = 1; t < 197; t++) sum += tokens[(r * 197 + t) * 64 + j];
+            expected[r * 64 + j] = (float)(sum / 196);
+        }
+        AssertClose(expected, mean);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_ClsPoolingOfTheTokensOutput_EqualsTheClsOutput()
+    {
+        var data = Patches(2, 224);
+        var fromTokens = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+            [new OnnxEncoderOptions(TinyVit, OutputName: TinyVitModel.TokensOutputName)])).Fit(data).Transform(data), "Embedding");
+        var cls = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        AssertClose(cls, fromTokens);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_Patch112_IsResizedBilinearlyTo224()
+    {
+        var data = Patches(2, 112);
+        var output = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+
+        // Reference: 2× upsampling with half-pixel centres, edges clamped (torch bilinear, align_corners=False).
+        var source = (float[])data.GetColumnArray("Patch");
+        var resized = new float[2 * 3 * 224 * 224];
+        static (int Low, int High, double W) Tap(int o)
+        {
+            double s = Math.Max((o + 0.5) / 2 - 0.5, 0);
+            int l = (int)Math.Floor(s);
+            return (l, Math.Min(l + 1, 111), s - l);
+        }
+        for (int plane = 0; plane < 6; plane++)
+        for (int y = 0; y < 224; y++)
+        for (int x = 0; x < 224; x++)
+        {
+            var (y0, y1, wy) = Tap(y);
+            var (x0, x1, wx) = Tap(x);
+            float P(int yy, int xx) => source[plane * 112 * 112 + yy * 112 + xx];
+            double v = (1 - wy) * ((1 - wx) * P(y0, x0) + wx * P(y0, x1)) + wy * ((1 - wx) * P(y1, x0) + wx * P(y1, x1));
+            resized[plane * 224 * 224 + y * 224 + x] = (float)v;
+        }
+        AssertClose(BareRun(TinyVit, Normalize(resized), 2), output, 1e-4f);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_BgrAndCustomNormalization_AreApplied()
+    {
+        var data = Patches(1, 224);
+        float[] mean = [0.1f, 0.2f, 0.3f], std = [0.5f, 0.6f, 0.7f];
+        var output = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+            [new OnnxEncoderOptions(TinyVit, Mean: mean, Std: std, Channels: ChannelOrder.Bgr)])).Fit(data).Transform(data), "Embedding");
+        var patch = (float[])data.GetColumnArray("Patch");
+        int plane = 224 * 224;
+        var x = new float[patch.Length];
+        for (int c = 0; c < 3; c++)
+        for (int i = 0; i < plane; i++)
+            x[c * plane + i] = (patch[(2 - c) * plane + i] - mean[2 - c]) / std[2 - c];
+        AssertClose(BareRun(TinyVit, x, 1), output);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_MissingModel_IsFileNotFoundNamingIt()
+    {
+        var error = Assert.Throws<FileNotFoundException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", "/nonexistent/uni.onnx"));
+        Assert.Contains("/nonexistent/uni.onnx", error.Message);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_ModelWithoutAnImageInput_IsRejectedNamingModelAndInput()
+    {
+        using var folder = new TempFolder();
+        string model = VectorModel(folder);
+        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        Assert.Contains("vector.onnx", error.Message);
+        Assert.Contains("rank-4 float tensor [N,3,H,W]", error.Message);
+        Assert.Contains("x: Float[N,4]", error.Message);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_ModelWithARank4Output_IsRejected()
+    {
+        using var folder = new TempFolder();
+        string model = ImageToImageModel(folder);
+        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        Assert.Contains("image-to-image.onnx", error.Message);
+        Assert.Contains("[N,D] or [N,T,D]", error.Message);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_BadEncoderChoices_AreRejectedBeforeRunning()
+    {
+        ArgumentException Fails(OnnxEncoderOptions encoder) => Assert.ThrowsAny<ArgumentException>(() =>
+            Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [encoder])));
+        Assert.Contains("mean pooling needs a [N,T,D]", Fails(new OnnxEncoderOptions(TinyVit, OutputName: "cls_token", Pooling: OnnxPooling.Mean)).Message);
+        Assert.Contains("no output 'logits'", Fails(new OnnxEncoderOptions(TinyVit, OutputName: "logits")).Message);
+        Assert.Contains("no input 'image'", Fails(new OnnxEncoderOptions(TinyVit, InputName: "image")).Message);
+        Assert.Contains("fixed height of 224", Fails(new OnnxEncoderOptions(TinyVit, InputSize: 256)).Message);
+        Assert.Contains("std must be three positive", Fails(new OnnxEncoderOptions(TinyVit, Std: [1, 0, 1])).Message);
+        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], BatchSize: 0)));
+        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch"));
+    }
+
+    [Theory]
+    [InlineData(1, 224, 224)]
+    [InlineData(3, 224, 0)]
+    public void FeaturizeOnnx_WrongPatchShape_IsASchemaErrorNamingTheColumn(int channels, int height, int width)
+    {
+        var type = width == 0 ? ColumnType.FloatTensor(channels, height) : ColumnType.FloatTensor(channels, height, width);
+        var schema = new SchemaShape([new SchemaShapeColumn("Patch", type)]);
+        var error = Assert.Throws<SchemaMismatchException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", TinyVit).GetOutputSchema(schema));
+        Assert.Equal("Patch", error.Column);
+        Assert.Contains("3×H×W", error.Message);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_SavedModel_RunsWithoutTheOriginalFile()
+    {
+        using var folder = new TempFolder();
+        string copy = folder.File("copy.onnx");
+        File.Copy(TinyVit, copy);
+        var data = Patches(1, 224);
+        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", copy).Fit(data);
+        var expected = Column(transformer.Transform(data), "Embedding");
+        string archive = folder.File("model.zip");
+        Ctx.Model.Save(transformer, data.Schema, archive);
+        File.Delete(copy);
+        var loaded = Ctx.Model.Load(archive, out _);
+        Assert.Equal(expected, Column(loaded.Transform(data), "Embedding"));
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_Disposed_RefusesToRun()
+    {
+        var data = Patches(1, 224);
+        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data);
+        Assert.Single(Column(transformer.Transform(data), "Embedding").Chunk(64));
+        transformer.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => Column(transformer.Transform(data), "Embedding"));
+    }
+
+    private static byte[] CacheFile(float[] values)
+    {
+        var bytes = new byte[8 + values.Length * 4 + 8];
+        "MSEM"u8.CopyTo(bytes);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(4), values.Length);
+        MemoryMarshal.AsBytes(values.AsSpan()).CopyTo(bytes.AsSpan(8));
+        SHA256.HashData(bytes.AsSpan(8, values.Length * 4))[..8].CopyTo(bytes.AsSpan(8 + values.Length * 4));
+        return bytes;
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_Cache_HitsReturnStoredValuesAndCorruptEntriesAreRewritten()
+    {
+        using var folder = new TempFolder();
+        string cache = folder.File("cache");
+        var data = Patches(1, 224);
+        FeaturizeOnnxTransformer Fresh() => Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+            [new OnnxEncoderOptions(TinyVit)], CacheDirectory: cache)).Fit(data);
+
+        var computed = Column(Fresh().Transform(data), "Embedding");
+        string entry = Assert.Single(Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories));
+        Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
+        Assert.Empty(Directory.GetFiles(cache, "*.tmp", SearchOption.AllDirectories));
+
+        // A hit: identical values, read from the file, not recomputed.
+        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        var planted = Enumerable.Range(0, 64).Select(i => (float)i).ToArray();
+        File.WriteAllBytes(entry, CacheFile(planted));
+        Assert.Equal(planted, Column(Fresh().Transform(data), "Embedding"));
+
+        // Short, then bit-flipped entries: ignored, recomputed and rewritten.
+        File.WriteAllBytes(entry, CacheFile(computed)[..100]);
+        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
+        var flipped = CacheFile(computed);
+        flipped[20] ^= 0x40;
+        File.WriteAllBytes(entry, flipped);
+        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_Cache_KeyDependsOnPreprocessingAndPixels()
+    {
+        using var folder = new TempFolder();
+        string cache = folder.File("cache");
+        var data = Patches(2, 224);
+        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit, Pooling: OnnxPooling.Mean)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        var other = Patches(2, 224, seed: 2);
+        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
+        Assert.Equal(6, Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories).Length);
+    }
+}
