@@ -10,6 +10,11 @@ namespace MlNetStem.Host;
 /// <param name="Alpha">Ridge penalty (null: generalized cross-validation).</param>
 /// <param name="Pca">PCA components before ridge (0: none).</param>
 /// <param name="MissingGenes">Panel genes absent from a section's counts.</param>
+/// <param name="Encoders">
+/// ONNX image encoders (absolute paths) for the "onnx" featurizer, concatenated in order;
+/// empty or null selects the built-in morphology featurizer.
+/// </param>
+/// <param name="EmbeddingCache">Folder caching ONNX embeddings between runs, or null.</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -17,8 +22,16 @@ public sealed record PipelineSettings(
     int PatchPixels = 224,
     double? Alpha = null,
     int Pca = 0,
-    MissingGenePolicy MissingGenes = MissingGenePolicy.Zero)
+    MissingGenePolicy MissingGenes = MissingGenePolicy.Zero,
+    IReadOnlyList<string>? Encoders = null,
+    string? EmbeddingCache = null)
 {
+    /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
+    public bool UsesOnnx => Encoders is { Count: > 0 };
+
+    /// <summary>The featurizer's command-line name: "onnx" or "morphology".</summary>
+    public string Featurizer => UsesOnnx ? "onnx" : "morphology";
+
     /// <summary>Options shared by train and demo.</summary>
     public static IReadOnlyList<CommandOption> CommandOptions { get; } =
     [
@@ -27,20 +40,36 @@ public sealed record PipelineSettings(
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
         new("trainer", "trainer: ridge", "NAME", "ridge"),
-        new("featurizer", "featurizer: morphology", "NAME", "morphology"),
+        new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
+        new("encoder", "ONNX image encoder for --featurizer onnx (several, concatenated: A.onnx,B.onnx)", "PATH"),
+        new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx)", "DIR"),
         new("alpha", "ridge penalty (default: chosen by generalized cross-validation)", "A"),
         new("pca", "PCA components before ridge (0 = none)", "N", "0"),
         new("missing-genes", "panel genes absent from a section: zero | error", "POLICY", "zero"),
     ];
 
     /// <summary>Reads the settings from parsed arguments.</summary>
-    /// <exception cref="UsageException">Unknown names or invalid numbers.</exception>
-    public static PipelineSettings From(ParsedArguments args)
+    /// <param name="args">The parsed command line.</param>
+    /// <param name="modelIsEncoderAlias">
+    /// True for commands whose <c>--model</c> names an ONNX encoder when <c>--featurizer onnx</c>
+    /// is given (demo); train and predict use <c>--model</c> for the model archive.
+    /// </param>
+    /// <exception cref="UsageException">Unknown names, invalid numbers, or encoders given without --featurizer onnx (or the reverse).</exception>
+    public static PipelineSettings From(ParsedArguments args, bool modelIsEncoderAlias = false)
     {
         string trainer = args.Get("trainer", "ridge")!;
         if (trainer != "ridge") throw new UsageException($"unknown trainer '{trainer}' (available: ridge)");
         string featurizer = args.Get("featurizer", "morphology")!;
-        if (featurizer != "morphology") throw new UsageException($"unknown featurizer '{featurizer}' (available: morphology)");
+        if (featurizer is not ("morphology" or "onnx")) throw new UsageException($"unknown featurizer '{featurizer}' (available: morphology, onnx)");
+        var encoders = Paths(args.Get("encoder")).Concat(modelIsEncoderAlias ? Paths(args.Get("model")) : []).ToArray();
+        string? cache = args.Get("embedding-cache");
+        if (featurizer == "onnx" && encoders.Length == 0)
+            throw new UsageException($"--featurizer onnx needs an ONNX image encoder: --encoder PATH{(modelIsEncoderAlias ? " (or --model PATH)" : "")}");
+        if (featurizer != "onnx" && encoders.Length > 0)
+            throw new UsageException($"{(args.Get("encoder") is null ? "--model" : "--encoder")} names an ONNX encoder; add --featurizer onnx");
+        if (featurizer != "onnx" && cache is not null) throw new UsageException("--embedding-cache needs --featurizer onnx");
+        foreach (string encoder in encoders)
+            if (!File.Exists(encoder)) throw new UsageException($"ONNX encoder '{encoder}' does not exist");
         var settings = new PipelineSettings(
             Genes: args.GetInt("genes", 250),
             Ranking: args.Get("ranking", "expressed-then-variable") switch
@@ -59,7 +88,9 @@ public sealed record PipelineSettings(
                 "zero" => MissingGenePolicy.Zero,
                 "error" => MissingGenePolicy.Error,
                 var other => throw new UsageException($"unknown missing-genes policy '{other}' (zero | error)"),
-            });
+            },
+            Encoders: encoders,
+            EmbeddingCache: cache is null ? null : Path.GetFullPath(cache));
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");
         if (settings.PatchMicrons <= 0) throw new UsageException("--patch-um must be positive");
@@ -67,4 +98,12 @@ public sealed record PipelineSettings(
         if (settings.Pca < 0) throw new UsageException("--pca must be ≥ 0");
         return settings;
     }
+
+    /// <summary>
+    /// Comma-separated encoder paths, resolved against the current directory. (ParsedArguments
+    /// keeps only an option's last occurrence, so several encoders share one value.)
+    /// </summary>
+    private static IEnumerable<string> Paths(string? value) => value is null
+        ? []
+        : value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath);
 }

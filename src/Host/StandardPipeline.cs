@@ -2,18 +2,30 @@ using MlNetStem.Pipeline;
 using MlNetStem.Trainers;
 using MlNetStem.Trainers.Ridge;
 using MlNetStem.Transforms;
+using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Host;
 
-/// <summary>The main job: counts → panel → log2(x+1) → patches → morphology features → ridge.</summary>
+/// <summary>The main job: counts → panel → log2(x+1) → patches → morphology or ONNX encoder features → ridge.</summary>
 public static class StandardPipeline
 {
     /// <summary>Builds the estimator chain for <paramref name="settings"/>.</summary>
+    /// <remarks>
+    /// With ONNX encoders the patches are cut at <see cref="PipelineSettings.PatchPixels"/> and resized
+    /// bilinearly to each encoder's input size when it differs.
+    /// </remarks>
+    /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
+    /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
     public static EstimatorChain<RidgeTransformer> Build(StemContext ctx, PipelineSettings settings) =>
         ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
             .Append(ctx.Transforms.LogNormalize("Expression"))
             .Append(ctx.Transforms.DropEmptySpots("Expression"))
             .Append(ctx.Transforms.LoadPatches("Patch", "Image", settings.PatchMicrons, settings.PatchPixels))
-            .Append(ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
+            .Append(Featurizer(ctx, settings))
             .Append(ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca));
+
+    private static IEstimator<ITransformer> Featurizer(StemContext ctx, PipelineSettings settings) => settings.UsesOnnx
+        ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Features", "Patch",
+            settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache))
+        : ctx.Transforms.FeaturizeMorphology("Features", "Patch");
 }

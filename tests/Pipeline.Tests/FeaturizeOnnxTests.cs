@@ -359,4 +359,29 @@ public class FeaturizeOnnxTests
         Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
         Assert.Equal(6, Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories).Length);
     }
+
+    private static (int Code, string Err) Cli(params string[] args)
+    {
+        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = System.Diagnostics.Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), "mlnetstem timed out");
+        _ = stdout.Result;
+        return (process.ExitCode, stderr.Result);
+    }
+
+    [Theory]
+    [InlineData("demo --model models/tiny-vit-s16.onnx", "add --featurizer onnx")]
+    [InlineData("demo --featurizer onnx", "needs an ONNX image encoder")]
+    [InlineData("train --input x --featurizer onnx --encoder /nonexistent/uni.onnx", "'/nonexistent/uni.onnx' does not exist")]
+    [InlineData("demo --featurizer clip", "available: morphology, onnx")]
+    public void Cli_OnnxFeaturizerMisuse_IsAUsageError(string arguments, string message)
+    {
+        var (code, err) = Cli(arguments.Split(' '));
+        Assert.Equal(2, code);
+        Assert.Contains(message, err);
+    }
 }

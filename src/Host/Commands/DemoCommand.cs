@@ -20,6 +20,7 @@ public sealed class DemoCommand : ICommand
         new("test", "held-out section folder", "DIR", "data/her2st/C3"),
         new("output", "output folder (predictions.csv, metrics.json, model.zip)", "DIR", "out/demo"),
         new("seed", "random seed", "N", "1"),
+        new("model", "with --featurizer onnx: the ONNX image encoder (same as --encoder)", "PATH"),
         .. PipelineSettings.CommandOptions,
     ];
 
@@ -31,7 +32,7 @@ public sealed class DemoCommand : ICommand
         string train = args.Get("train") ?? Path.Combine(root, "data/her2st/C2");
         string test = args.Get("test") ?? Path.Combine(root, "data/her2st/C3");
         string output = args.Get("output", "out/demo")!;
-        var settings = PipelineSettings.From(args);
+        var settings = PipelineSettings.From(args, modelIsEncoderAlias: true);
         var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
         var total = Stopwatch.StartNew();
 
@@ -41,7 +42,7 @@ public sealed class DemoCommand : ICommand
         var fitClock = Stopwatch.StartNew();
         var model = pipeline.Fit(trainData);
         log.WriteLine($"trained ridge on {Path.GetFileName(train)} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
-            $"(panel {model.LastTransformer.OutputCount} genes, {model.LastTransformer.FeatureCount} morphology features, alpha {model.LastTransformer.Alpha:G3})");
+            $"(panel {model.LastTransformer.OutputCount} genes, {model.LastTransformer.FeatureCount} {settings.Featurizer} features, alpha {model.LastTransformer.Alpha:G3})");
 
         Directory.CreateDirectory(output);
         string modelPath = Path.Combine(output, "model.zip");
@@ -56,7 +57,7 @@ public sealed class DemoCommand : ICommand
         Console.WriteLine();
         Console.WriteLine($"Held-out section {Path.GetFileName(test)} (trained on {Path.GetFileName(train)}); " +
             $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section, log2(x+1); " +
-            $"features: built-in morphology on {settings.PatchMicrons:0} µm patches");
+            $"features: {FeatureDescription(settings)} on {settings.PatchMicrons:0} µm patches");
         MetricsTable.Write(Console.Out, [("ridge", metrics)]);
         Console.WriteLine();
         Console.WriteLine($"top genes by PCC: {string.Join(", ", TopGenes(metrics, 5))}");
@@ -65,6 +66,10 @@ public sealed class DemoCommand : ICommand
         Console.WriteLine($"demo finished in {total.Elapsed.TotalSeconds:0.0} s");
         return 0;
     }
+
+    private static string FeatureDescription(PipelineSettings settings) => settings.UsesOnnx
+        ? $"ONNX encoder{(settings.Encoders!.Count > 1 ? "s" : "")} {string.Join(" + ", settings.Encoders.Select(Path.GetFileName))} (CLS token)"
+        : "built-in morphology";
 
     private static IEnumerable<string> TopGenes(ExpressionMetrics metrics, int count) =>
         metrics.GeneCorrelations.Where(p => p.Value is not null).OrderByDescending(p => p.Value)
