@@ -1,3 +1,6 @@
+using System.Buffers;
+using System.Numerics;
+
 namespace MlNetStem.Transforms.Onnx;
 
 /// <summary>
@@ -26,24 +29,57 @@ internal sealed class PatchResampler
     {
         if (IsIdentity)
         {
-            for (int i = 0; i < destination.Length; i++) destination[i] = (source[i] - mean) / std;
+            // The common case (patch already at the model's size) is a pure streaming pass: SIMD.
+            int i = 0, n = destination.Length;
+            if (Vector.IsHardwareAccelerated)
+            {
+                Vector<float> m = new(mean), s = new(std);
+                for (; i <= n - Vector<float>.Count; i += Vector<float>.Count)
+                    ((new Vector<float>(source[i..]) - m) / s).CopyTo(destination[i..]);
+            }
+            for (; i < n; i++) destination[i] = (source[i] - mean) / std;
             return;
         }
-        for (int y = 0; y < _outHeight; y++)
+        // Separable: each source row is interpolated horizontally once, then output rows blend
+        // two of those rows (a streaming pass that vectorizes).
+        float[] rented = ArrayPool<float>.Shared.Rent(_inHeight * _outWidth);
+        try
         {
-            var top = source.Slice(_y0[y] * _inWidth, _inWidth);
-            var bottom = source.Slice(_y1[y] * _inWidth, _inWidth);
-            float wy = _wy[y];
-            var row = destination.Slice(y * _outWidth, _outWidth);
-            for (int x = 0; x < _outWidth; x++)
+            var horizontal = rented.AsSpan(0, _inHeight * _outWidth);
+            for (int y = 0; y < _inHeight; y++)
             {
-                int x0 = _x0[x], x1 = _x1[x];
-                float wx = _wx[x];
-                float t = top[x0] + (top[x1] - top[x0]) * wx;
-                float b = bottom[x0] + (bottom[x1] - bottom[x0]) * wx;
-                row[x] = (t + (b - t) * wy - mean) / std;
+                var input = source.Slice(y * _inWidth, _inWidth);
+                var output = horizontal.Slice(y * _outWidth, _outWidth);
+                for (int x = 0; x < _outWidth; x++)
+                {
+                    float left = input[_x0[x]];
+                    output[x] = left + (input[_x1[x]] - left) * _wx[x];
+                }
+            }
+            for (int y = 0; y < _outHeight; y++)
+                Blend(horizontal.Slice(_y0[y] * _outWidth, _outWidth), horizontal.Slice(_y1[y] * _outWidth, _outWidth), _wy[y],
+                    destination.Slice(y * _outWidth, _outWidth), mean, std);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>row = (top + (bottom - top) · w - mean) / std.</summary>
+    private static void Blend(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, float weight, Span<float> row, float mean, float std)
+    {
+        int x = 0, n = row.Length;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<float> w = new(weight), m = new(mean), s = new(std);
+            for (; x <= n - Vector<float>.Count; x += Vector<float>.Count)
+            {
+                var t = new Vector<float>(top[x..]);
+                ((t + (new Vector<float>(bottom[x..]) - t) * w - m) / s).CopyTo(row[x..]);
             }
         }
+        for (; x < n; x++) row[x] = (top[x] + (bottom[x] - top[x]) * weight - mean) / std;
     }
 
     private static (int[] Low, int[] High, float[] Weight) Axis(int inSize, int outSize)
