@@ -1,3 +1,5 @@
+using MlNetStem.Onnx.Writer;
+
 namespace MlNetStem.Torch.Nn;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace MlNetStem.Torch.Nn;
 /// scales the rest by 1/(1−p); identity in evaluation mode. The mask comes from an explicit
 /// <see cref="Generator"/> so training stays reproducible. The module does not own the generator.
 /// </summary>
-public sealed class Dropout : TensorModule
+public sealed class Dropout : TensorModule, IOnnxExportable
 {
     private readonly Generator _generator;
 
@@ -31,5 +33,13 @@ public sealed class Dropout : TensorModule
         using var threshold = Tensor.Full([], P, input.DType, input.Device);
         var keep = Tensor.Rand(input.Shape.ToArray(), _generator, input.DType, input.Device).Ge(threshold).To(input.DType);
         return (input * keep / (1 - P)).MoveToOuterScope();
+    }
+
+    /// <summary>Emits <c>Identity</c>: exported graphs compute the evaluation-mode forward pass.</summary>
+    /// <inheritdoc/>
+    public string EmitOnnx(OnnxGraphBuilder graph, string input, string namePrefix)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        return graph.AddNode("Identity", [input]);
     }
 }

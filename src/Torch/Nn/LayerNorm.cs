@@ -1,8 +1,10 @@
+using MlNetStem.Onnx.Writer;
+
 namespace MlNetStem.Torch.Nn;
 
 /// <summary>Layer normalization over the trailing dimensions; with <c>elementwiseAffine</c> it learns "weight" (ones) and "bias" (zeros).
 /// DiT blocks use it without affine and modulate it instead.</summary>
-public sealed class LayerNorm : TensorModule
+public sealed class LayerNorm : TensorModule, IOnnxExportable
 {
     private readonly long[] _normalizedShape;
 
@@ -44,4 +46,18 @@ public sealed class LayerNorm : TensorModule
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The input does not end in <see cref="NormalizedShape"/>.</exception>
     public override Tensor Forward(Tensor input) => Tensor.LayerNorm(input, _normalizedShape, Weight, Bias, Eps);
+
+    /// <summary>Emits one opset-17 <c>LayerNormalization</c> over the trailing <see cref="NormalizedShape"/>
+    /// axes; without affine the scale is a constant of ones and the bias is omitted.</summary>
+    /// <inheritdoc/>
+    public string EmitOnnx(OnnxGraphBuilder graph, string input, string namePrefix)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        string scale = Weight is null
+            ? graph.AddInitializer(OnnxExport.Join(namePrefix, "unit_scale"), Enumerable.Repeat(1f, (int)_normalizedShape.Aggregate(1L, (a, b) => a * b)).ToArray(), _normalizedShape)
+            : OnnxExport.AddInitializer(graph, OnnxExport.Join(namePrefix, "weight"), Weight);
+        string[] inputs = Bias is null ? [input, scale] : [input, scale, OnnxExport.AddInitializer(graph, OnnxExport.Join(namePrefix, "bias"), Bias)];
+        return graph.AddNode("LayerNormalization", inputs,
+            OnnxAttribute.Int("axis", -_normalizedShape.Length), OnnxAttribute.Float("epsilon", (float)Eps));
+    }
 }

@@ -1,7 +1,9 @@
+using MlNetStem.Onnx.Writer;
+
 namespace MlNetStem.Torch.Nn;
 
 /// <summary>y = x·Wᵀ + b with W [out, in] ("weight") and b [out] ("bias"), initialised as torch.nn.Linear: U(-1/√in, 1/√in).</summary>
-public sealed class Linear : TensorModule
+public sealed class Linear : TensorModule, IOnnxExportable
 {
     /// <summary>Creates the layer, drawing its initial values from <paramref name="generator"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A feature count is below 1.</exception>
@@ -40,4 +42,14 @@ public sealed class Linear : TensorModule
     /// <inheritdoc/>
     /// <exception cref="ArgumentException">The input's last dimension is not <see cref="InFeatures"/>.</exception>
     public override Tensor Forward(Tensor input) => Tensor.Linear(input, Weight, Bias);
+
+    /// <summary>Emits <c>MatMul(x, Wᵀ)</c> (+ <c>Add(b)</c>), with Wᵀ stored as an [in, out] initializer; any input rank.</summary>
+    /// <inheritdoc/>
+    public string EmitOnnx(OnnxGraphBuilder graph, string input, string namePrefix)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        string w = OnnxExport.AddTransposedInitializer(graph, OnnxExport.Join(namePrefix, "weight"), Weight);
+        string y = graph.AddNode("MatMul", [input, w]);
+        return Bias is null ? y : graph.AddNode("Add", [y, OnnxExport.AddInitializer(graph, OnnxExport.Join(namePrefix, "bias"), Bias)]);
+    }
 }

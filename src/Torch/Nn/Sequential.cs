@@ -1,7 +1,9 @@
+using MlNetStem.Onnx.Writer;
+
 namespace MlNetStem.Torch.Nn;
 
 /// <summary>Applies its modules in order; they are named "0", "1", ... in parameter names.</summary>
-public sealed class Sequential : TensorModule
+public sealed class Sequential : TensorModule, IOnnxExportable
 {
     private readonly TensorModule[] _modules;
 
@@ -25,6 +27,16 @@ public sealed class Sequential : TensorModule
     {
         var x = input;
         foreach (var m in _modules) x = m.Forward(x);
+        return x;
+    }
+
+    /// <summary>Emits the modules in order, module <c>i</c> under the prefix <c>namePrefix.i</c>.</summary>
+    /// <inheritdoc/>
+    public string EmitOnnx(OnnxGraphBuilder graph, string input, string namePrefix)
+    {
+        var x = input;
+        for (var i = 0; i < _modules.Length; i++)
+            x = OnnxExport.Emit(_modules[i], graph, x, OnnxExport.Join(namePrefix, i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return x;
     }
 }
