@@ -146,9 +146,18 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_SameModelTwice_GetsDistinctSlotNames()
     {
         var data = Patches(1, 224);
-        var column = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data).GetOutputSchema(data.Schema)["Embedding"];
+        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data);
+        var column = transformer.GetOutputSchema(data.Schema)["Embedding"];
         Assert.Equal(128, column.SlotNames!.Distinct().Count());
         Assert.Equal("tiny-vit-s16#2:0", column.SlotNames![64]);
+
+        // Saved once, loaded into both slots.
+        using var folder = new TempFolder();
+        Ctx.Model.Save(transformer, data.Schema, folder.File("m.zip"));
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(folder.File("m.zip")))
+            Assert.Single(zip.Entries, e => e.Name.EndsWith(".onnx", StringComparison.Ordinal));
+        var embedding = Column(Ctx.Model.Load(folder.File("m.zip"), out _).Transform(data), "Embedding");
+        Assert.Equal(embedding[..64], embedding[64..]);
     }
 
     [Fact]
@@ -242,6 +251,16 @@ public class FeaturizeOnnxTests
         Assert.Contains("vector.onnx", error.Message);
         Assert.Contains("rank-4 float tensor [N,3,H,W]", error.Message);
         Assert.Contains("x: Float[N,4]", error.Message);
+    }
+
+    [Fact]
+    public void FeaturizeOnnx_FileThatIsNoOnnxModel_IsRejectedNamingIt()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("garbage.onnx");
+        File.WriteAllText(model, "not a protobuf");
+        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        Assert.Contains("garbage.onnx' could not be loaded", error.Message);
     }
 
     [Fact]

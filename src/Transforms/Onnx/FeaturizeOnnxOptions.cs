@@ -7,7 +7,9 @@ namespace MlNetStem.Transforms.Onnx;
 /// <param name="BatchSize">Patches per ONNX Runtime call.</param>
 /// <param name="CacheDirectory">
 /// Optional folder of cached embeddings, one small file per patch and encoder, keyed by the
-/// encoder's file hash, its preprocessing and the patch pixels. Not saved with the model.
+/// encoder's file hash, its preprocessing and the patch pixels. Unreadable or corrupt entries
+/// are recomputed; a folder that cannot be written is an error. Not saved with the model
+/// (see <see cref="FeaturizeOnnxTransformer.WithCacheDirectory"/>).
 /// </param>
 public sealed record FeaturizeOnnxOptions(
     string OutputColumn,

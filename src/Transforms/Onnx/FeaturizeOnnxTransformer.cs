@@ -147,7 +147,8 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     {
         ArgumentNullException.ThrowIfNull(context);
         context.WriteJson("options.json", new State(OutputColumn, InputColumn, BatchSize, _encoders));
-        for (int i = 0; i < _encoders.Length; i++) context.WriteBytes(ModelEntry(i), _encoders[i].ModelBytes);
+        // One entry per distinct model: the same encoder listed twice is stored once.
+        foreach (var encoder in _encoders.DistinctBy(e => e.Sha256)) context.WriteBytes(ModelEntry(encoder.Sha256), encoder.ModelBytes);
     }
 
     /// <summary>Reads the transformer written by <see cref="Save"/>, models included (no cache folder).</summary>
@@ -158,9 +159,11 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
         var state = context.ReadJson<State>("options.json");
         if (state.Encoders is not { Count: > 0 })
             throw new ModelFormatException("FeaturizeOnnx entry lists no encoder.");
-        var encoders = state.Encoders.Select((spec, i) =>
+        var encoders = state.Encoders.Select(spec =>
         {
-            byte[] bytes = context.ReadBytes(ModelEntry(i));
+            if (spec.Sha256 is not { Length: 64 } || !spec.Sha256.All(char.IsAsciiHexDigitLower))
+                throw new ModelFormatException($"FeaturizeOnnx model '{spec.Name}' has no valid SHA-256 in the archive.");
+            byte[] bytes = context.ReadBytes(ModelEntry(spec.Sha256));
             string hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
             if (hash != spec.Sha256)
                 throw new ModelFormatException($"FeaturizeOnnx model '{spec.Name}' in the archive has SHA-256 {hash}, expected {spec.Sha256} (corrupt archive).");
@@ -169,7 +172,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
         return new FeaturizeOnnxTransformer(state.OutputColumn, state.InputColumn, encoders, state.BatchSize, null);
     }
 
-    private static string ModelEntry(int index) => $"encoder{index}.onnx";
+    private static string ModelEntry(string sha256) => $"encoder-{sha256}.onnx";
 
     private sealed record State(string OutputColumn, string InputColumn, int BatchSize, IReadOnlyList<OnnxEncoderSpec> Encoders);
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using System.Text.Json.Serialization;
 using MlNetStem.Onnx;
 
 namespace MlNetStem.Transforms.Onnx;
@@ -14,16 +15,16 @@ internal sealed record OnnxEncoderSpec(
     string OutputName,
     int OutputRank,
     int Dimension,
-    OnnxPooling Pooling,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<OnnxPooling>))] OnnxPooling Pooling,
     int? Height,
     int? Width,
     float[] Mean,
     float[] Std,
-    ChannelOrder Channels,
+    [property: JsonConverter(typeof(JsonStringEnumConverter<ChannelOrder>))] ChannelOrder Channels,
     string Sha256)
 {
     /// <summary>The serialized ONNX model (not saved in the JSON state; a separate archive entry).</summary>
-    [System.Text.Json.Serialization.JsonIgnore]
+    [JsonIgnore]
     public byte[] ModelBytes { get; init; } = [];
 
     /// <summary>Reads and checks the model behind <paramref name="options"/>.</summary>
