@@ -8,4 +8,20 @@ public static class DataCatalogExtensions
     /// <summary>Loads a HER2ST-style section folder (see <see cref="Her2stLoader"/>).</summary>
     public static Her2stSection LoadHer2st(this DataOperationsCatalog catalog, string folder, Her2stLoadOptions? options = null) =>
         Her2stLoader.Load(folder, options);
+
+    /// <summary>Loads a section in any supported layout (see <see cref="SectionLoader"/>).</summary>
+    public static SpatialSection LoadSection(this DataOperationsCatalog catalog, string path, SectionLoadOptions? options = null) =>
+        SectionLoader.Load(path, options);
+
+    /// <summary>Loads Space Ranger output (see <see cref="VisiumLoader"/>).</summary>
+    public static SpatialSection LoadVisium(this DataOperationsCatalog catalog, string folder, SectionLoadOptions? options = null) =>
+        VisiumLoader.Load(folder, options);
+
+    /// <summary>Loads a HEST-1k sample (see <see cref="HestLoader"/>).</summary>
+    public static SpatialSection LoadHest(this DataOperationsCatalog catalog, string folder, SectionLoadOptions? options = null) =>
+        HestLoader.Load(folder, options);
+
+    /// <summary>Loads an .h5ad with spot positions (see <see cref="AnnDataSectionLoader"/>).</summary>
+    public static SpatialSection LoadH5ad(this DataOperationsCatalog catalog, string path, SectionLoadOptions? options = null) =>
+        AnnDataSectionLoader.Load(path, options);
 }
