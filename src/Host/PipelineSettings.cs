@@ -15,6 +15,8 @@ namespace MlNetStem.Host;
 /// empty or null selects the built-in morphology featurizer.
 /// </param>
 /// <param name="EmbeddingCache">Folder caching ONNX embeddings between runs, or null.</param>
+/// <param name="Trainer">Trainer name: "ridge" or "mlp".</param>
+/// <param name="Epochs">Training epochs for iterative trainers (null: the trainer's default).</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -24,8 +26,13 @@ public sealed record PipelineSettings(
     int Pca = 0,
     MissingGenePolicy MissingGenes = MissingGenePolicy.Zero,
     IReadOnlyList<string>? Encoders = null,
-    string? EmbeddingCache = null)
+    string? EmbeddingCache = null,
+    string Trainer = "ridge",
+    int? Epochs = null)
 {
+    /// <summary>Trainers the command line offers.</summary>
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp"];
+
     /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
     public bool UsesOnnx => Encoders is { Count: > 0 };
 
@@ -39,7 +46,8 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge", "NAME", "ridge"),
+        new("trainer", "trainer: ridge | mlp (demo: several, comma-separated, compared in one table)", "NAME", "ridge"),
+        new("epochs", "training epochs for mlp (default: the trainer's own)", "N"),
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
         new("encoder", "ONNX image encoder for --featurizer onnx (several, concatenated: A.onnx,B.onnx)", "PATH"),
         new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx)", "DIR"),
@@ -58,7 +66,8 @@ public sealed record PipelineSettings(
     public static PipelineSettings From(ParsedArguments args, bool modelIsEncoderAlias = false)
     {
         string trainer = args.Get("trainer", "ridge")!;
-        if (trainer != "ridge") throw new UsageException($"unknown trainer '{trainer}' (available: ridge)");
+        foreach (var name in trainer.Split(','))
+            if (!Trainers.Contains(name)) throw new UsageException($"unknown trainer '{name}' (available: {string.Join(", ", Trainers)})");
         string featurizer = args.Get("featurizer", "morphology")!;
         if (featurizer is not ("morphology" or "onnx")) throw new UsageException($"unknown featurizer '{featurizer}' (available: morphology, onnx)");
         var encoders = Paths(args.Get("encoder")).Concat(modelIsEncoderAlias ? Paths(args.Get("model")) : []).ToArray();
@@ -90,7 +99,10 @@ public sealed record PipelineSettings(
                 var other => throw new UsageException($"unknown missing-genes policy '{other}' (zero | error)"),
             },
             Encoders: encoders,
-            EmbeddingCache: cache is null ? null : Path.GetFullPath(cache));
+            EmbeddingCache: cache is null ? null : Path.GetFullPath(cache),
+            Trainer: trainer,
+            Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0));
+        if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");
         if (settings.PatchMicrons <= 0) throw new UsageException("--patch-um must be positive");

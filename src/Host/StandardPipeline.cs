@@ -1,5 +1,6 @@
 using MlNetStem.Pipeline;
 using MlNetStem.Trainers;
+using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 using MlNetStem.Transforms;
 using MlNetStem.Transforms.Onnx;
@@ -16,13 +17,30 @@ public static class StandardPipeline
     /// </remarks>
     /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
-    public static EstimatorChain<RidgeTransformer> Build(StemContext ctx, PipelineSettings settings) =>
+    public static EstimatorChain<ITransformer> Build(StemContext ctx, PipelineSettings settings) =>
         ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
             .Append(ctx.Transforms.LogNormalize("Expression"))
             .Append(ctx.Transforms.DropEmptySpots("Expression"))
             .Append(ctx.Transforms.LoadPatches("Patch", "Image", settings.PatchMicrons, settings.PatchPixels))
             .Append(Featurizer(ctx, settings))
-            .Append(ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca));
+            .Append(Trainer(ctx, settings));
+
+    /// <summary>The trainer named by <see cref="PipelineSettings.Trainer"/>.</summary>
+    /// <exception cref="ArgumentException">An unknown trainer name.</exception>
+    public static IEstimator<ITransformer> Trainer(StemContext ctx, PipelineSettings settings) => settings.Trainer switch
+    {
+        "ridge" => ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
+        "mlp" => ctx.Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
+        var other => throw new ArgumentException($"Unknown trainer '{other}'."),
+    };
+
+    /// <summary>A one-line description of a fitted trainer for logs.</summary>
+    public static string Describe(ITransformer trainer) => trainer switch
+    {
+        RidgeTransformer r => $"ridge: {r.FeatureCount} features → {r.OutputCount} genes, alpha {r.Alpha:G3}",
+        MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",
+        _ => trainer.GetType().Name,
+    };
 
     private static IEstimator<ITransformer> Featurizer(StemContext ctx, PipelineSettings settings) => settings.UsesOnnx
         ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Features", "Patch",

@@ -7,7 +7,7 @@ namespace MlNetStem.Pipeline;
 /// <summary>Fitted transformers applied in order; what fitting an <see cref="EstimatorChain{TLast}"/> returns.</summary>
 /// <typeparam name="TLast">Type of the last transformer.</typeparam>
 [ModelComponent("TransformerChain", 1)]
-public sealed class TransformerChain<TLast> : ITransformer, IEnumerable<ITransformer> where TLast : class, ITransformer
+public sealed class TransformerChain<TLast> : ITransformer, IEnumerable<ITransformer>, IDisposable where TLast : class, ITransformer
 {
     private readonly ITransformer[] _transformers;
 
@@ -48,6 +48,12 @@ public sealed class TransformerChain<TLast> : ITransformer, IEnumerable<ITransfo
         var manifest = context.ReadJson<ChainManifest>("chain.json");
         var items = Enumerable.Range(0, manifest.Count).Select(i => context.LoadChild($"{i:D2}")).ToArray();
         return new TransformerChain<ITransformer>(items);
+    }
+
+    /// <summary>Disposes the members that hold native resources (ONNX sessions, libtorch modules).</summary>
+    public void Dispose()
+    {
+        foreach (var t in _transformers.OfType<IDisposable>()) t.Dispose();
     }
 
     /// <inheritdoc />

@@ -38,31 +38,41 @@ public sealed class DemoCommand : ICommand
 
         var trainData = SectionReader.Load(train, requireCounts: true, null, log);
         var testData = SectionReader.Load(test, requireCounts: true, null, log);
-        var pipeline = StandardPipeline.Build(ctx, settings);
-        var fitClock = Stopwatch.StartNew();
-        var model = pipeline.Fit(trainData);
-        log.WriteLine($"trained ridge on {Path.GetFileName(train)} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
-            $"(panel {model.LastTransformer.OutputCount} genes, {model.LastTransformer.FeatureCount} {settings.Featurizer} features, alpha {model.LastTransformer.Alpha:G3})");
-
         Directory.CreateDirectory(output);
-        string modelPath = Path.Combine(output, "model.zip");
-        ctx.Model.Save(model, trainData.Schema, modelPath);
-        var loaded = ctx.Model.Load(modelPath, out _);
+        var trainers = settings.Trainer.Split(',');
+        var results = new List<(string Trainer, ExpressionMetrics Metrics, double Rate)>();
+        var written = new List<string>();
+        foreach (string trainer in trainers)
+        {
+            // One file set per trainer when several are compared; the plain names otherwise.
+            string suffix = trainers.Length > 1 ? "-" + trainer : "";
+            var fitClock = Stopwatch.StartNew();
+            var model = StandardPipeline.Build(ctx, settings with { Trainer = trainer }).Fit(trainData);
+            log.WriteLine($"trained on {Path.GetFileName(train)} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
+                $"({StandardPipeline.Describe(model.LastTransformer)}; {settings.Featurizer} features)");
 
-        var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
-        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
-        PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], Path.Combine(output, "predictions.csv"));
-        AtomicFile.WriteAllText(Path.Combine(output, "metrics.json"), metrics.ToJson());
+            string modelPath = Path.Combine(output, $"model{suffix}.zip");
+            ctx.Model.Save(model, trainData.Schema, modelPath);
+            var loaded = ctx.Model.Load(modelPath, out _);
+            var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
+            var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+            string predictions = Path.Combine(output, $"predictions{suffix}.csv");
+            string metricsPath = Path.Combine(output, $"metrics{suffix}.json");
+            PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);
+            AtomicFile.WriteAllText(metricsPath, metrics.ToJson());
+            written.AddRange([predictions, metricsPath, modelPath]);
+            results.Add((trainer, metrics, rate));
+        }
 
         Console.WriteLine();
         Console.WriteLine($"Held-out section {Path.GetFileName(test)} (trained on {Path.GetFileName(train)}); " +
             $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section, log2(x+1); " +
             $"features: {FeatureDescription(settings)} on {settings.PatchMicrons:0} µm patches");
-        MetricsTable.Write(Console.Out, [("ridge", metrics)]);
+        MetricsTable.Write(Console.Out, results.Select(r => (r.Trainer, r.Metrics)).ToList());
         Console.WriteLine();
-        Console.WriteLine($"top genes by PCC: {string.Join(", ", TopGenes(metrics, 5))}");
-        Console.WriteLine($"prediction: {rate:0.0} spots/s (patch loading + featurization + ridge)");
-        Console.WriteLine($"wrote {Path.Combine(output, "predictions.csv")}, {Path.Combine(output, "metrics.json")}, {modelPath}");
+        foreach (var (trainer, metrics, rate) in results)
+            Console.WriteLine($"{trainer}: top genes by PCC: {string.Join(", ", TopGenes(metrics, 5))}; prediction {rate:0.0} spots/s (patches + features + model)");
+        Console.WriteLine($"wrote {string.Join(", ", written)}");
         Console.WriteLine($"demo finished in {total.Elapsed.TotalSeconds:0.0} s");
         return 0;
     }
