@@ -42,6 +42,9 @@ public sealed class ParsedArguments
     public string? Get(string name, string? fallback = null) =>
         _values.TryGetValue(name, out var v) ? v[^1] : fallback;
 
+    /// <summary>Every value of a repeatable option, in order.</summary>
+    public IReadOnlyList<string> GetAll(string name) => _values.TryGetValue(name, out var v) ? v : [];
+
     /// <summary>A required option's value.</summary>
     /// <exception cref="UsageException">Not given.</exception>
     public string Require(string name) => Get(name) ?? throw new UsageException($"option '--{name}' is required");

@@ -49,7 +49,7 @@ public sealed record PipelineSettings(
         new("trainer", "trainer: ridge | mlp (demo: several, comma-separated, compared in one table)", "NAME", "ridge"),
         new("epochs", "training epochs for mlp (default: the trainer's own)", "N"),
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
-        new("encoder", "ONNX image encoder for --featurizer onnx (several, concatenated: A.onnx,B.onnx)", "PATH"),
+        new("encoder", "ONNX image encoder for --featurizer onnx (repeat or A.onnx,B.onnx to concatenate several)", "PATH"),
         new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx)", "DIR"),
         new("alpha", "ridge penalty (default: chosen by generalized cross-validation)", "A"),
         new("pca", "PCA components before ridge (0 = none)", "N", "0"),
@@ -70,7 +70,7 @@ public sealed record PipelineSettings(
             if (!Trainers.Contains(name)) throw new UsageException($"unknown trainer '{name}' (available: {string.Join(", ", Trainers)})");
         string featurizer = args.Get("featurizer", "morphology")!;
         if (featurizer is not ("morphology" or "onnx")) throw new UsageException($"unknown featurizer '{featurizer}' (available: morphology, onnx)");
-        var encoders = Paths(args.Get("encoder")).Concat(modelIsEncoderAlias ? Paths(args.Get("model")) : []).ToArray();
+        var encoders = args.GetAll("encoder").SelectMany(Paths).Concat(modelIsEncoderAlias ? args.GetAll("model").SelectMany(Paths) : []).ToArray();
         string? cache = args.Get("embedding-cache");
         if (featurizer == "onnx" && encoders.Length == 0)
             throw new UsageException($"--featurizer onnx needs an ONNX image encoder: --encoder PATH{(modelIsEncoderAlias ? " (or --model PATH)" : "")}");
@@ -112,8 +112,8 @@ public sealed record PipelineSettings(
     }
 
     /// <summary>
-    /// Comma-separated encoder paths, resolved against the current directory. (ParsedArguments
-    /// keeps only an option's last occurrence, so several encoders share one value.)
+    /// Encoder paths, resolved against the current directory; the option may be repeated or
+    /// hold a comma-separated list.
     /// </summary>
     private static IEnumerable<string> Paths(string? value) => value is null
         ? []
