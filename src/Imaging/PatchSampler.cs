@@ -3,38 +3,70 @@ using System.Buffers;
 namespace MlNetStem.Imaging;
 
 /// <summary>
-/// Cuts spot-centred square patches out of an image and resamples them to a fixed pixel
-/// size: bilinear when enlarging or mildly shrinking, box averaging when shrinking more than
+/// Cuts spot-centred square patches out of a slide, from the pyramid level that suits the
+/// requested resolution, and resamples them to a fixed pixel size: bilinear when enlarging or mildly shrinking, box averaging when shrinking more than
 /// 1.5× (avoids aliasing). Output is float CHW RGB in [0, 1]; outside the image is white.
 /// </summary>
 public static class PatchSampler
 {
-    /// <summary>Reads one patch.</summary>
-    /// <param name="image">Source image.</param>
-    /// <param name="centreX">Patch centre, x in full-resolution pixels.</param>
-    /// <param name="centreY">Patch centre, y in full-resolution pixels.</param>
-    /// <param name="sourceSize">Side of the patch in source pixels (physical size / µm per pixel).</param>
+    /// <summary>
+    /// Relative slack when comparing a level's downsample with the target: pyramid levels of
+    /// odd-sized slides report downsamples such as 4.0002, and reading such a level for a
+    /// target of 4 is a negligible upsample, far better than falling back to a 2× finer level.
+    /// </summary>
+    public const double LevelTolerance = 0.01;
+
+    /// <summary>
+    /// The pyramid level to read for a target of <paramref name="downsample"/> level-0 pixels per
+    /// output pixel: the coarsest level that is still at least as fine as the target (never
+    /// upsample from a coarse level when a finer one exists); level 0 when the target is finer
+    /// than every level.
+    /// </summary>
+    /// <exception cref="ArgumentException">No levels, or a downsample that is not a positive number.</exception>
+    public static int SelectLevel(IReadOnlyList<SlideLevel> levels, double downsample)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        if (levels.Count == 0) throw new ArgumentException("The slide has no levels.", nameof(levels));
+        if (!(downsample > 0) || !double.IsFinite(downsample))
+            throw new ArgumentException($"Downsample must be a positive number, got {downsample}.", nameof(downsample));
+        int best = 0;
+        for (int i = 1; i < levels.Count; i++)
+            if (levels[i].Downsample <= downsample * (1 + LevelTolerance) && levels[i].Downsample > levels[best].Downsample)
+                best = i;
+        return best;
+    }
+
+    /// <summary>Reads one patch from the pyramid level that suits its resolution (see <see cref="SelectLevel"/>).</summary>
+    /// <param name="slide">Source slide or image (a <see cref="VipsImage"/> is a one-level slide).</param>
+    /// <param name="centreX">Patch centre, x in level-0 (full-resolution) pixels.</param>
+    /// <param name="centreY">Patch centre, y in level-0 (full-resolution) pixels.</param>
+    /// <param name="sourceSize">Side of the patch in level-0 pixels (physical size / µm per pixel).</param>
     /// <param name="outputSize">Side of the output patch in pixels.</param>
     /// <param name="chw">Destination, 3 × outputSize × outputSize floats.</param>
     /// <exception cref="ArgumentException">Non-finite centre, non-positive sizes, or wrong buffer length.</exception>
-    public static void Read(VipsImage image, double centreX, double centreY, double sourceSize, int outputSize, Span<float> chw)
+    /// <exception cref="IOException">The slide could not be decoded.</exception>
+    public static void Read(ISlide slide, double centreX, double centreY, double sourceSize, int outputSize, Span<float> chw)
     {
-        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(slide);
         if (!double.IsFinite(centreX) || !double.IsFinite(centreY))
             throw new ArgumentException($"Patch centre ({centreX}, {centreY}) is not finite.");
-        if (!(sourceSize > 0) || outputSize <= 0)
+        if (!(sourceSize > 0) || !double.IsFinite(sourceSize) || outputSize <= 0)
             throw new ArgumentException($"Patch sizes must be positive (source {sourceSize} px, output {outputSize} px).");
         if (chw.Length != 3 * outputSize * outputSize)
             throw new ArgumentException($"Destination holds {chw.Length} floats, need {3 * outputSize * outputSize}.");
 
-        double scale = sourceSize / outputSize;           // source pixels per output pixel
-        double originX = centreX - sourceSize / 2, originY = centreY - sourceSize / 2;
+        int level = SelectLevel(slide.Levels, sourceSize / outputSize);
+        double downsample = slide.Levels[level].Downsample;
+        // Continuous coordinates scale exactly: level pixel j covers level-0 [j·d, (j+1)·d).
+        double size = sourceSize / downsample;
+        double scale = size / outputSize;                 // level pixels per output pixel
+        double originX = centreX / downsample - size / 2, originY = centreY / downsample - size / 2;
         int left = (int)Math.Floor(originX) - 1, top = (int)Math.Floor(originY) - 1;
-        int span = (int)Math.Ceiling(sourceSize) + 3;
+        int span = (int)Math.Ceiling(size) + 3;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(span * span * 3);
         try
         {
-            image.ReadRgb(left, top, span, span, buffer);
+            slide.ReadRgb(level, left, top, span, span, buffer);
             if (scale > 1.5) BoxResample(buffer, span, originX - left, originY - top, scale, outputSize, chw);
             else BilinearResample(buffer, span, originX - left, originY - top, scale, outputSize, chw);
         }

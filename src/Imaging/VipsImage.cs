@@ -8,7 +8,7 @@ namespace MlNetStem.Imaging;
 /// random-access region reads. Decoded lazily; JPEG/PNG are decoded to memory on first read.
 /// Safe to read from several threads.
 /// </summary>
-public sealed unsafe class VipsImage : SafeHandle
+public sealed unsafe class VipsImage : SafeHandle, ISlide
 {
     private const int FormatUChar = 0;
     private const int FormatUShort = 2;
@@ -34,8 +34,12 @@ public sealed unsafe class VipsImage : SafeHandle
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="VipsException">Not an image libvips can read, or corrupt.</exception>
     /// <exception cref="NotSupportedException">Pixel format other than 8/16-bit with 1–4 bands.</exception>
-    public static VipsImage Open(string path)
+    public static VipsImage Open(string path) => Open(path, page: 0);
+
+    /// <summary>Opens one page of a multi-page file (page 0 is the first; TIFF pyramids keep levels in pages).</summary>
+    internal static VipsImage Open(string path, int page)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(page);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist.", path);
         if (new FileInfo(path).Length == 0) throw new VipsException($"open '{path}'", "the file is empty");
@@ -56,7 +60,8 @@ public sealed unsafe class VipsImage : SafeHandle
             VipsNative.g_object_set_property(operation, "filename", value);
             VipsNative.g_value_unset(value);
             // Random access decoded into memory (no 276 MB temp file per slide); fail on truncated data.
-            if (VipsNative.vips_object_set_from_string(operation, "access=random,memory=true,fail_on=truncated") != 0)
+            string options = "access=random,memory=true,fail_on=truncated" + (page > 0 ? $",page={page}" : "");
+            if (VipsNative.vips_object_set_from_string(operation, options) != 0)
                 throw new VipsException($"open '{path}'", VipsLibrary.TakeError());
             built = VipsNative.vips_cache_operation_build(operation);
             if (built == IntPtr.Zero)
@@ -83,6 +88,10 @@ public sealed unsafe class VipsImage : SafeHandle
                     $"Image '{path}' has {result.Bands} bands of pixel format {format}; only 8- or 16-bit images with 1–4 bands are supported.");
             }
             result.SixteenBit = format == FormatUShort;
+            result.Loader = StringItem(image, "vips-loader") ?? "";
+            result.PageCount = result.Loader == "tiffload" ? Math.Max(1, VipsNative.vips_image_get_n_pages(image)) : 1;
+            result.MicronsPerPixel = ReadMicronsPerPixel(image, result.Loader);
+            result.Levels = [new SlideLevel(result.Width, result.Height, 1)];
             return result;
         }
         finally
@@ -97,6 +106,48 @@ public sealed unsafe class VipsImage : SafeHandle
     }
 
     private bool SixteenBit { get; set; }
+
+    /// <summary>libvips' loader, e.g. "jpegload" or "tiffload".</summary>
+    internal string Loader { get; private set; } = "";
+
+    /// <summary>Pages in the file (TIFF only; 1 for other formats).</summary>
+    internal int PageCount { get; private set; } = 1;
+
+    /// <summary>
+    /// Pixel size from the TIFF resolution tags, when the file records a unit and the value is a
+    /// plausible microscope resolution; null otherwise (JPEG/PNG densities are screen dpi).
+    /// </summary>
+    public double? MicronsPerPixel { get; private set; }
+
+    /// <summary>The single level: the image at full resolution.</summary>
+    public IReadOnlyList<SlideLevel> Levels { get; private set; } = [];
+
+    /// <inheritdoc />
+    void ISlide.ReadRgb(int level, int left, int top, int width, int height, Span<byte> rgb)
+    {
+        if (level != 0) throw new ArgumentOutOfRangeException(nameof(level), level, $"'{Path}' has only level 0.");
+        ReadRgb(left, top, width, height, rgb);
+    }
+
+    private static string? StringItem(IntPtr image, string name)
+    {
+        if (VipsNative.vips_image_get_typeof(image, name) == 0) return null;
+        if (VipsNative.vips_image_get_string(image, name, out IntPtr value) != 0)
+        {
+            VipsLibrary.TakeError();
+            return null;
+        }
+        return Marshal.PtrToStringUTF8(value);
+    }
+
+    private static double? ReadMicronsPerPixel(IntPtr image, string loader)
+    {
+        // libvips reports 1 px/mm when a file has no resolution; only TIFF with an explicit unit counts.
+        if (loader != "tiffload" || VipsNative.vips_image_get_typeof(image, "resolution-unit") == 0) return null;
+        double x = VipsNative.vips_image_get_xres(image), y = VipsNative.vips_image_get_yres(image);
+        double pixelsPerMm = y > 0 ? (x + y) / 2 : x;
+        return pixelsPerMm > 0 ? SlideResolution.Plausible(1000 / pixelsPerMm) : null;
+    }
 
     /// <summary>
     /// Reads a rectangle as interleaved 8-bit RGB into <paramref name="rgb"/> (width × height × 3).

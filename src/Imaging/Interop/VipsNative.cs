@@ -64,6 +64,20 @@ internal static unsafe partial class VipsNative
     public static partial double vips_image_get_xres(IntPtr image);
 
     [LibraryImport(Vips)]
+    public static partial double vips_image_get_yres(IntPtr image);
+
+    [LibraryImport(Vips)]
+    public static partial int vips_image_get_n_pages(IntPtr image);
+
+    /// <summary>GType of a metadata item, 0 when the image has no such item.</summary>
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial nuint vips_image_get_typeof(IntPtr image, string name);
+
+    /// <summary>A string metadata item; the result points into the image (do not free).</summary>
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int vips_image_get_string(IntPtr image, string name, out IntPtr value);
+
+    [LibraryImport(Vips)]
     public static partial IntPtr vips_region_new(IntPtr image);
 
     [LibraryImport(Vips)]

@@ -7,7 +7,7 @@ namespace MlNetStem.Transforms.Imaging;
 /// <param name="YColumn">Spot centre y (full-resolution pixels).</param>
 /// <param name="SizeMicrons">Physical side of the patch (HEST uses 112 µm).</param>
 /// <param name="SizePixels">Side of the output patch in pixels.</param>
-/// <param name="MicronsPerPixel">Overrides the image's pixel size; needed when the image reference has none.</param>
+/// <param name="MicronsPerPixel">Overrides the pixel size; needed when neither the image reference nor the file (slide metadata, TIFF resolution) records one.</param>
 public sealed record LoadPatchesOptions(
     string OutputColumn = "Patch",
     string ImageColumn = "Image",

@@ -6,8 +6,9 @@ using MlNetStem.Pipeline;
 namespace MlNetStem.Transforms.Imaging;
 
 /// <summary>
-/// Streams spot patches batch by batch: each image is opened once per cursor and patches are
-/// read in parallel; only the current batch's patches are ever in memory.
+/// Streams spot patches batch by batch: each slide is opened once per cursor (OpenSlide for
+/// whole-slide formats, libvips otherwise), patches are read in parallel from the pyramid level
+/// that suits the requested resolution, and only the current batch's patches are ever in memory.
 /// </summary>
 [ModelComponent("LoadPatches", 1)]
 public sealed class LoadPatchesTransformer : ColumnMapperTransformer
@@ -38,7 +39,7 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     /// <inheritdoc />
     protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
     {
-        var images = new Dictionary<string, VipsImage>(StringComparer.Ordinal);
+        var images = new Dictionary<string, ISlide>(StringComparer.Ordinal);
         resources.Add(new ImageSet(images));
         int size = Options.SizePixels, patchLength = 3 * size * size;
         return batch =>
@@ -46,19 +47,20 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             var refs = batch.GetImages(Options.ImageColumn);
             var xs = batch.GetNumbersAsDoubles(Options.XColumn);
             var ys = batch.GetNumbersAsDoubles(Options.YColumn);
-            var opened = new VipsImage[batch.RowCount];
+            var opened = new ISlide[batch.RowCount];
             var sourceSizes = new double[batch.RowCount];
             for (int r = 0; r < batch.RowCount; r++)
             {
                 var reference = refs[r] ?? throw new InvalidDataException($"LoadPatches: row {r} of the batch has no image.");
                 if (!images.TryGetValue(reference.Path, out var image))
-                    images[reference.Path] = image = VipsImage.Open(reference.Path);
-                double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? throw new InvalidDataException(
-                    $"LoadPatches: image '{reference.Path}' has no microns-per-pixel and none was given; " +
-                    "a patch of a physical size needs one (set MicronsPerPixel).");
-                if (!(xs[r] >= 0 && xs[r] < image.Width && ys[r] >= 0 && ys[r] < image.Height))
+                    images[reference.Path] = image = SlideOpener.Open(reference.Path);
+                double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? image.MicronsPerPixel ?? throw new InvalidDataException(
+                    $"LoadPatches: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
+                    "and none was given; a patch of a physical size needs one (set MicronsPerPixel).");
+                var full = image.Levels[0];
+                if (!(xs[r] >= 0 && xs[r] < full.Width && ys[r] >= 0 && ys[r] < full.Height))
                     throw new InvalidDataException(
-                        $"LoadPatches: spot centre ({xs[r]:0.#}, {ys[r]:0.#}) lies outside image '{Path.GetFileName(reference.Path)}' ({image.Width}×{image.Height} px).");
+                        $"LoadPatches: spot centre ({xs[r]:0.#}, {ys[r]:0.#}) lies outside image '{Path.GetFileName(reference.Path)}' ({full.Width}×{full.Height} px).");
                 opened[r] = image;
                 sourceSizes[r] = Options.SizeMicrons / mpp;
             }
@@ -76,7 +78,7 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     public static ITransformer Load(ModelLoadContext context) =>
         new LoadPatchesTransformer(context.ReadJson<LoadPatchesOptions>("options.json"));
 
-    private sealed class ImageSet(Dictionary<string, VipsImage> images) : IDisposable
+    private sealed class ImageSet(Dictionary<string, ISlide> images) : IDisposable
     {
         public void Dispose()
         {

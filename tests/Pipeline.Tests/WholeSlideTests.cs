@@ -1,0 +1,332 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text;
+using MlNetStem.Imaging;
+using MlNetStem.TestKit;
+using MlNetStem.Transforms;
+using Xunit;
+
+namespace MlNetStem.Pipeline.Tests;
+
+public class WholeSlideTests
+{
+    private static readonly StemContext Ctx = new(1);
+    private const int Width = 1536, Height = 1024;
+
+    /// <summary>
+    /// Writes a PPM of smooth colour gradients (JPEG-friendly, coordinates readable from colour):
+    /// a saturated pink "tissue" disc of radius 380 around (500, 512) on a near-white background.
+    /// </summary>
+    internal static string SourceImage(TempFolder folder, int width = Width, int height = Height)
+    {
+        var rgb = new byte[width * height * 3];
+        for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+        {
+            int i = (y * width + x) * 3;
+            bool tissue = (x - 500) * (x - 500) + (y - 512) * (y - 512) < 380 * 380;
+            if (tissue)
+            {
+                rgb[i] = (byte)(140 + 90 * x / width); rgb[i + 1] = (byte)(50 + 100 * y / height); rgb[i + 2] = 160;
+            }
+            else
+            {
+                rgb[i] = (byte)(236 + 16 * x / width); rgb[i + 1] = (byte)(236 + 16 * y / height); rgb[i + 2] = 240;
+            }
+        }
+        string path = folder.File("source.ppm");
+        using var file = File.Create(path);
+        file.Write(Encoding.ASCII.GetBytes($"P6\n{width} {height}\n255\n"));
+        file.Write(rgb);
+        return path;
+    }
+
+    /// <summary>Runs the vips CLI; a missing CLI fails the test (it is part of the setup, not optional).</summary>
+    internal static void Vips(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("vips") { RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        Process process;
+        try { process = Process.Start(start)!; }
+        catch (Win32Exception e)
+        {
+            Assert.Fail($"The vips command-line tool is missing ({e.Message}): run scripts/setup.sh (Debian package libvips-tools).");
+            throw;
+        }
+        using (process)
+        {
+            string error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            Assert.True(process.ExitCode == 0, $"vips {string.Join(' ', arguments)} failed: {error}");
+        }
+    }
+
+    /// <summary>Tiled JPEG pyramid (256² tiles) of <see cref="SourceImage"/>; 2000 px/mm = 0.5 µm/px unless told otherwise.</summary>
+    internal static string Pyramid(TempFolder folder, double? pixelsPerMm = 2000, string name = "slide.tif")
+    {
+        string path = folder.File(name);
+        var arguments = new List<string> { "tiffsave", SourceImage(folder), path, "--tile", "--pyramid", "--compression", "jpeg", "--Q", "90",
+            "--tile-width", "256", "--tile-height", "256" };
+        if (pixelsPerMm is { } r) arguments.AddRange(["--xres", $"{r}", "--yres", $"{r}"]);
+        Vips([.. arguments]);
+        return path;
+    }
+
+    private static byte[] Read(ISlide slide, int level, int left, int top, int w, int h)
+    {
+        var rgb = new byte[w * h * 3];
+        slide.ReadRgb(level, left, top, w, h, rgb);
+        return rgb;
+    }
+
+    private static double MeanAbsDifference(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        Assert.Equal(a.Length, b.Length);
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) sum += Math.Abs(a[i] - b[i]);
+        return sum / a.Length;
+    }
+
+    [Fact]
+    public void OpenSlide_TiledPyramid_ReportsLevelsDownsamplesAndMicronsPerPixel()
+    {
+        using var folder = new TempFolder();
+        using var slide = OpenSlideSlide.Open(Pyramid(folder));
+        Assert.Equal("generic-tiff", slide.Vendor);
+        Assert.Equal(4, slide.Levels.Count);
+        for (int i = 0; i < 4; i++)
+            Assert.Equal(new SlideLevel(Width >> i, Height >> i, 1 << i), slide.Levels[i]);
+        Assert.Equal(0.5, slide.MicronsPerPixel!.Value, 6);
+        Assert.Equal("centimeter", slide.GetProperty("tiff.ResolutionUnit"));
+        Assert.Null(slide.GetProperty("no.such.property"));
+    }
+
+    [Fact]
+    public void VipsSlide_TiledPyramid_ReadsThePagesAsTheSameLevels()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        using var vips = VipsSlide.Open(path);
+        using var openSlide = OpenSlideSlide.Open(path);
+        Assert.Equal(openSlide.Levels, vips.Levels);
+        Assert.Equal(0.5, vips.MicronsPerPixel!.Value, 6);
+    }
+
+    [Fact]
+    public void SlideOpener_PicksOpenSlideForTiledTiff_AndLibvipsForPlainImages()
+    {
+        using var folder = new TempFolder();
+        string pyramid = Pyramid(folder);
+        using (var slide = SlideOpener.Open(pyramid)) Assert.IsType<OpenSlideSlide>(slide);
+        using (var plain = SlideOpener.Open(folder.File("source.ppm")))
+        {
+            Assert.IsType<VipsSlide>(plain);
+            Assert.Equal([new SlideLevel(Width, Height, 1)], plain.Levels);
+            Assert.Null(plain.MicronsPerPixel);
+        }
+    }
+
+    [Fact]
+    public void OpenSlideRead_EqualsLibvipsRead_AndTheSourceWithinJpegTolerance()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        using var openSlide = OpenSlideSlide.Open(path);
+        using var vips = VipsSlide.Open(path);
+        using var source = VipsImage.Open(folder.File("source.ppm"));
+        for (int level = 0; level < 3; level++)
+        {
+            var a = Read(openSlide, level, 300 >> level, 200 >> level, 120, 90);
+            var b = Read(vips, level, 300 >> level, 200 >> level, 120, 90);
+            Assert.True(MeanAbsDifference(a, b) < 1.0, $"level {level}: OpenSlide and libvips decode the same tiles");
+        }
+        var fromSlide = Read(openSlide, 0, 700, 300, 128, 96);
+        var original = new byte[128 * 96 * 3];
+        source.ReadRgb(700, 300, 128, 96, original);
+        Assert.True(MeanAbsDifference(fromSlide, original) < 3.0, "level 0 reproduces the source within JPEG error");
+    }
+
+    [Fact]
+    public void OpenSlideRead_OutsideTheLevel_IsWhite()
+    {
+        using var folder = new TempFolder();
+        using var slide = OpenSlideSlide.Open(Pyramid(folder));
+        var level = slide.Levels[1];
+        var rgb = Read(slide, 1, level.Width - 5, -5, 10, 10);
+        Assert.Equal([255, 255, 255], rgb[0..3]);                        // (−5 above the top)
+        int right = (6 * 10 + 7) * 3;                                     // right of the edge
+        Assert.Equal([255, 255, 255], rgb[right..(right + 3)]);
+        int inside = (6 * 10 + 2) * 3;                                     // level pixel (W−3, 1): background gradient
+        Assert.InRange(rgb[inside], 236, 254);
+        Assert.All(Read(slide, 0, -500, -500, 20, 20), b => Assert.Equal(255, b));
+    }
+
+    [Theory]
+    [InlineData(0.25, 0)]     // finer than level 0: level 0
+    [InlineData(1.0, 0)]
+    [InlineData(1.9, 0)]      // never upsample from level 1
+    [InlineData(2.0, 1)]
+    [InlineData(3.9, 1)]      // beyond the 1 % tolerance of level 2
+    [InlineData(4.0, 2)]
+    [InlineData(4.02, 2)]     // within tolerance of level 2's 4.0 (odd-sized slides report 4.0002)
+    [InlineData(1000, 3)]     // coarser than the pyramid: its coarsest level
+    public void SelectLevel_PicksTheCoarsestLevelNotCoarserThanTheTarget(double downsample, int expected)
+    {
+        SlideLevel[] levels = [new(800, 800, 1), new(400, 400, 2), new(200, 200, 4.0002), new(100, 100, 8.0004)];
+        Assert.Equal(expected, PatchSampler.SelectLevel(levels, downsample));
+    }
+
+    [Fact]
+    public void SelectLevel_InMicrons_OnTheGeneratedSlide()
+    {
+        using var folder = new TempFolder();
+        using var slide = SlideOpener.Open(Pyramid(folder));
+        double mpp = slide.MicronsPerPixel!.Value;                     // 0.5
+        int For(double microns, int pixels) => PatchSampler.SelectLevel(slide.Levels, microns / pixels / mpp);
+        Assert.Equal(0, For(112, 224));   // 0.5 µm/px
+        Assert.Equal(1, For(112, 112));   // 1 µm/px
+        Assert.Equal(1, For(112, 64));    // 1.75 µm/px: level 1 (1 µm/px), not level 2 (2 µm/px)
+        Assert.Equal(2, For(224, 112));   // 2 µm/px
+        Assert.Equal(3, For(448, 56));    // 8 µm/px → level 3 is 4 µm/px
+        Assert.Throws<ArgumentException>(() => PatchSampler.SelectLevel(slide.Levels, 0));
+    }
+
+    [Fact]
+    public void PatchSampler_OnACoarserLevel_MatchesDownsamplingTheSource()
+    {
+        using var folder = new TempFolder();
+        using var slide = SlideOpener.Open(Pyramid(folder));
+        using var source = VipsImage.Open(folder.File("source.ppm"));
+        var fromPyramid = new float[3 * 32 * 32];
+        var fromSource = new float[3 * 32 * 32];
+        // 128 level-0 px into 32 px: 4× → read from level 2 at identity scale.
+        PatchSampler.Read(slide, 520, 480, 128, 32, fromPyramid);
+        PatchSampler.Read(source, 520, 480, 128, 32, fromSource);
+        double error = fromPyramid.Zip(fromSource, (a, b) => Math.Abs(a - b)).Average();
+        Assert.True(error < 0.02, $"mean error {error:0.0000}");
+        // And the colour encodes the position: red rises with x across the patch.
+        Assert.True(fromPyramid[31] > fromPyramid[0]);
+    }
+
+    [Fact]
+    public void OpenSlide_ConcurrentReads_EqualSerialReads()
+    {
+        using var folder = new TempFolder();
+        using var slide = SlideOpener.Open(Pyramid(folder));
+        var points = Enumerable.Range(0, 64).Select(i => (X: 100 + i * 19 % 1300, Y: 80 + i * 37 % 900, Level: i % 3)).ToArray();
+        var serial = points.Select(p => Read(slide, p.Level, p.X >> p.Level, p.Y >> p.Level, 64, 64)).ToArray();
+        var parallel = new byte[points.Length][];
+        Parallel.For(0, points.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i] = Read(slide, points[i].Level, points[i].X >> points[i].Level, points[i].Y >> points[i].Level, 64, 64));
+        for (int i = 0; i < points.Length; i++) Assert.Equal(serial[i], parallel[i]);
+    }
+
+    [Fact]
+    public void LoadPatches_OverAPyramidalTiff_TakesMicronsPerPixelFromTheFile()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        // 64 µm at 0.5 µm/px = 128 level-0 px, into 32 px → level 2.
+        var data = PatchAndFeatureTests.Spots(path, null, (520, 480), (1400, 100));
+        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 32)
+            .Append(Ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
+            .Fit(data).Transform(data);
+        var batch = patches.ReadBatches(["Patch", "Features"]).Single();
+        var patch = batch.GetFloats("Patch");
+        using var slide = SlideOpener.Open(path);
+        var expected = new float[3 * 32 * 32];
+        PatchSampler.Read(slide, 520, 480, 128, 32, expected);
+        Assert.Equal(expected, patch[..expected.Length]);
+        int tissue = MorphologyFeatures.Names.ToList().IndexOf("tissue_fraction");
+        var features = batch.GetFloats("Features");
+        Assert.True(features[tissue] > 0.9f, "the first spot lies on the tissue disc");
+        Assert.True(features[MorphologyFeatures.Count + tissue] < 0.1f, "the second lies on background");
+    }
+
+    [Fact]
+    public void LoadPatches_PyramidWithoutResolution_SaysMicronsPerPixelIsMissing()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder, pixelsPerMm: null);   // libvips writes 1 px/mm: not a microscope resolution
+        using (var slide = SlideOpener.Open(path)) Assert.Null(slide.MicronsPerPixel);
+        var data = PatchAndFeatureTests.Spots(path, null, (520, 480));
+        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 64, 32).Fit(data).Transform(data);
+        var error = Assert.Throws<InvalidDataException>(() => patches.ReadBatches(["Patch"]).ToList());
+        Assert.Contains("microns-per-pixel", error.Message);
+        Assert.Contains("slide.tif", error.Message);
+    }
+
+    [Fact]
+    public void Open_MissingFile_IsFileNotFound()
+    {
+        Assert.Throws<FileNotFoundException>(() => SlideOpener.Open("/nonexistent/slide.svs"));
+        Assert.Throws<FileNotFoundException>(() => OpenSlideSlide.Open("/nonexistent/slide.svs"));
+        Assert.Null(OpenSlideSlide.DetectVendor("/nonexistent/slide.svs"));
+    }
+
+    [Fact]
+    public void Open_UnsupportedFile_IsAClearIOException()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("notes.svs");
+        File.WriteAllText(path, "not a slide at all");
+        var error = Assert.ThrowsAny<IOException>(() => SlideOpener.Open(path));
+        Assert.Contains("notes.svs", error.Message);
+        var direct = Assert.Throws<OpenSlideException>(() => OpenSlideSlide.Open(path));
+        Assert.Contains("notes.svs", direct.Message);
+    }
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.02)]
+    public void TruncatedTiff_FailsWithAClearIOException(double keep)
+    {
+        using var folder = new TempFolder();
+        var bytes = File.ReadAllBytes(Pyramid(folder));
+        string path = folder.File("truncated.tif");
+        File.WriteAllBytes(path, bytes[..(int)(bytes.Length * keep)]);
+        var error = Record.Exception(() =>
+        {
+            using var slide = SlideOpener.Open(path);
+            for (int level = 0; level < slide.Levels.Count; level++)
+                _ = Read(slide, level, 0, 0, slide.Levels[level].Width, slide.Levels[level].Height);
+        });
+        var io = Assert.IsAssignableFrom<IOException>(error);
+        Assert.Contains("truncated.tif", io.Message);
+    }
+
+    [Fact]
+    public void TruncatedTiff_InAnyPlace_NeverCrashesTheProcess()
+    {
+        using var folder = new TempFolder();
+        var bytes = File.ReadAllBytes(Pyramid(folder));
+        string path = folder.File("cut.tif");
+        foreach (double keep in new[] { 0.1, 0.3, 0.7, 0.9, 0.97 })
+        {
+            File.WriteAllBytes(path, bytes[..(int)(bytes.Length * keep)]);
+            var error = Record.Exception(() =>
+            {
+                using var slide = SlideOpener.Open(path);
+                for (int level = 0; level < slide.Levels.Count; level++)
+                    _ = Read(slide, level, 0, 0, slide.Levels[level].Width, slide.Levels[level].Height);
+            });
+            if (error is not null) Assert.IsAssignableFrom<IOException>(error);
+        }
+    }
+
+    [Fact]
+    public void ReadRgb_InvalidArguments_AreRejectedBeforeNativeCode()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        foreach (var slide in new ISlide[] { OpenSlideSlide.Open(path), VipsSlide.Open(path), VipsImage.Open(folder.File("source.ppm")) })
+        {
+            Assert.Throws<ArgumentOutOfRangeException>(() => slide.ReadRgb(slide.Levels.Count, 0, 0, 4, 4, new byte[48]));
+            Assert.Throws<ArgumentOutOfRangeException>(() => slide.ReadRgb(-1, 0, 0, 4, 4, new byte[48]));
+            Assert.Throws<ArgumentException>(() => slide.ReadRgb(0, 0, 0, 0, 4, new byte[48]));
+            Assert.Throws<ArgumentException>(() => slide.ReadRgb(0, 0, 0, 4, 4, new byte[47]));
+            slide.Dispose();
+            Assert.Throws<ObjectDisposedException>(() => slide.ReadRgb(0, 0, 0, 4, 4, new byte[48]));
+        }
+    }
+}
