@@ -27,6 +27,15 @@ public static class TransformsCatalogExtensions
         string imageColumn = "Image", double sizeMicrons = 112, int sizePixels = 224, double? micronsPerPixel = null) =>
         new(new LoadPatchesOptions(outputColumn, imageColumn, SizeMicrons: sizeMicrons, SizePixels: sizePixels, MicronsPerPixel: micronsPerPixel));
 
+    /// <summary>
+    /// Drops spots whose <paramref name="sizeMicrons"/>-wide patch is less than
+    /// <paramref name="minTissueFraction"/> tissue (a saturation mask per slide, Otsu threshold).
+    /// </summary>
+    /// <exception cref="ArgumentException">Out-of-range sizes or fraction.</exception>
+    public static FilterBackgroundSpotsEstimator FilterBackgroundSpots(this TransformsCatalog catalog, string imageColumn = "Image",
+        double minTissueFraction = 0.5, double sizeMicrons = 112, double? micronsPerPixel = null) =>
+        new(new FilterBackgroundSpotsOptions(imageColumn, SizeMicrons: sizeMicrons, MinTissueFraction: minTissueFraction, MicronsPerPixel: micronsPerPixel));
+
     /// <summary>The built-in morphology featurizer (no model download needed).</summary>
     public static FeaturizeMorphologyEstimator FeaturizeMorphology(this TransformsCatalog catalog,
         string outputColumn = "Features", string inputColumn = "Patch") => new(outputColumn, inputColumn);

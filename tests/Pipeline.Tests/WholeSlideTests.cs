@@ -329,4 +329,87 @@ public class WholeSlideTests
             Assert.Throws<ObjectDisposedException>(() => slide.ReadRgb(0, 0, 0, 4, 4, new byte[48]));
         }
     }
+
+    [Fact]
+    public void TissueMask_FindsTheDiscFromALowResolutionLevel()
+    {
+        using var folder = new TempFolder();
+        using var slide = SlideOpener.Open(Pyramid(folder));
+        var mask = TissueMask.Compute(slide, maxSide: 96);    // 16 level-0 px per cell → read from level 3
+        Assert.Equal((96, 64, 16.0), (mask.Width, mask.Height, mask.CellSize));
+        double disc = Math.PI * 380 * 380 / (Width * Height);
+        Assert.InRange(mask.TissueCoverage, disc - 0.03, disc + 0.03);
+        Assert.InRange(mask.Threshold, TissueMask.MinOtsuThreshold, TissueMask.MaxOtsuThreshold);
+        Assert.True(mask.IsTissue(500 / 16, 512 / 16));
+        Assert.False(mask.IsTissue(1400 / 16, 100 / 16));
+        Assert.False(mask.IsTissue(-1, 0));
+        Assert.Equal(1.0, mask.TissueFraction(500, 512, 224), 6);
+        Assert.Equal(0.0, mask.TissueFraction(1400, 100, 224), 6);
+        Assert.InRange(mask.TissueFraction(880, 512, 128), 0.3, 0.7);        // straddles the disc's edge
+        Assert.Equal(0.0, mask.TissueFraction(-1000, -1000, 50), 6);          // off the slide
+        Assert.Equal(0, TissueMask.Compute(slide, 96, saturationThreshold: 0.95).TissueCoverage);
+    }
+
+    [Fact]
+    public void TissueMask_SingleLevelImage_AgreesWithThePyramid()
+    {
+        using var folder = new TempFolder();
+        using var pyramid = SlideOpener.Open(Pyramid(folder));
+        using var plain = SlideOpener.Open(folder.File("source.ppm"));
+        var a = TissueMask.Compute(pyramid, 96);
+        var b = TissueMask.Compute(plain, 96);
+        Assert.InRange(a.TissueCoverage - b.TissueCoverage, -0.01, 0.01);
+    }
+
+    [Fact]
+    public void TileGrid_CoversTheTissueOnly()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        using var slide = SlideOpener.Open(path);
+        var mask = TissueMask.Compute(slide, 128);
+        var centres = TileGrid.Centres(mask, pitch: 112, patchSize: 112, minTissueFraction: 0.9);
+        Assert.NotEmpty(centres);
+        Assert.All(centres, c => Assert.True((c.X - 500) * (c.X - 500) + (c.Y - 512) * (c.Y - 512) < 400 * 400, $"{c} lies off the disc"));
+        // The disc holds about π·380²/112² ≈ 36 tiles; fully covered ones somewhat fewer.
+        Assert.InRange(centres.Count, 20, 40);
+        var spots = TileGrid.ToSpots(new Data.SlideReference(path, null), centres);
+        var patches = Ctx.Transforms.LoadPatches("Patch", sizeMicrons: 56, sizePixels: 28).Fit(spots).Transform(spots);
+        Assert.Equal(centres.Count, patches.ReadBatches(["Patch", "Barcode"]).Sum(b => b.RowCount));
+        Assert.Throws<ArgumentException>(() => TileGrid.Centres(mask, 0, 112));
+    }
+
+    [Fact]
+    public void FilterBackgroundSpots_DropsSpotsOnBackground()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        var data = PatchAndFeatureTests.Spots(path, null, (500, 512), (1400, 100), (600, 400), (40, 1000));
+        var kept = Ctx.Transforms.FilterBackgroundSpots(minTissueFraction: 0.5, sizeMicrons: 56).Fit(data).Transform(data);
+        var xs = kept.ReadBatches(["PixelX"]).SelectMany(b => b.GetDoubles("PixelX")).ToArray();
+        Assert.Equal([500.0, 600.0], xs);
+        Assert.Equal(data.Schema.ToString(), kept.Schema.ToString());
+    }
+
+    [Fact]
+    public void FilterBackgroundSpots_WithoutMicronsPerPixel_SaysSo()
+    {
+        using var folder = new TempFolder();
+        var data = PatchAndFeatureTests.Spots(SourceImage(folder), null, (500, 512));
+        var kept = Ctx.Transforms.FilterBackgroundSpots().Fit(data).Transform(data);
+        Assert.Contains("microns-per-pixel", Assert.Throws<InvalidDataException>(() => kept.ReadBatches(["PixelX"]).ToList()).Message);
+    }
+
+    [Fact]
+    public void FilterBackgroundSpots_PassesTheWorkout()
+    {
+        using var folder = new TempFolder();
+        string path = Pyramid(folder);
+        var good = PatchAndFeatureTests.Spots(path, null, (500, 512), (1400, 100));
+        var bad = new Data.InMemoryDataView(new Data.DataViewSchema([new Data.SchemaColumn("Image", Data.ColumnType.Text),
+                new Data.SchemaColumn("PixelX", Data.ColumnType.Float64), new Data.SchemaColumn("PixelY", Data.ColumnType.Float64)]),
+            1, new Dictionary<string, Array> { ["Image"] = new[] { "x" }, ["PixelX"] = new[] { 1.0 }, ["PixelY"] = new[] { 1.0 } });
+        EstimatorWorkout.Run(Ctx.Transforms.FilterBackgroundSpots(sizeMicrons: 56), good, bad, "Image");
+        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FilterBackgroundSpots(minTissueFraction: 1.5));
+    }
 }

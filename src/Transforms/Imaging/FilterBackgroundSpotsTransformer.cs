@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using MlNetStem.Data;
+using MlNetStem.Imaging;
+using MlNetStem.Model;
+using MlNetStem.Pipeline;
+
+namespace MlNetStem.Transforms.Imaging;
+
+/// <summary>
+/// Keeps the spots whose patch (<see cref="FilterBackgroundSpotsOptions.SizeMicrons"/> wide) is at
+/// least <see cref="FilterBackgroundSpotsOptions.MinTissueFraction"/> tissue. Each slide's
+/// <see cref="TissueMask"/> is computed once per transformed view, from a low-resolution level,
+/// on first use; the schema is unchanged.
+/// </summary>
+[ModelComponent("FilterBackgroundSpots", 1)]
+public sealed class FilterBackgroundSpotsTransformer : ITransformer
+{
+    /// <summary>Creates the transformer.</summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    public FilterBackgroundSpotsTransformer(FilterBackgroundSpotsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+    }
+
+    /// <summary>The options in force.</summary>
+    public FilterBackgroundSpotsOptions Options { get; }
+
+    /// <inheritdoc />
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        const string who = "FilterBackgroundSpots";
+        inputSchema.RequireKind(Options.ImageColumn, who, ColumnKind.Image);
+        inputSchema.RequireKind(Options.XColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
+        inputSchema.RequireKind(Options.YColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
+        return inputSchema;
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Reading the result throws <see cref="InvalidDataException"/> when a slide's pixel size is unknown,
+    /// <see cref="FileNotFoundException"/> or <see cref="IOException"/> when a slide cannot be read.</remarks>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(input.Schema);
+        var masks = new ConcurrentDictionary<string, Lazy<(TissueMask Mask, double? MicronsPerPixel)>>(StringComparer.Ordinal);
+        return new FilteredDataView(input, [Options.ImageColumn, Options.XColumn, Options.YColumn], batch =>
+        {
+            var refs = batch.GetImages(Options.ImageColumn);
+            var xs = batch.GetNumbersAsDoubles(Options.XColumn);
+            var ys = batch.GetNumbersAsDoubles(Options.YColumn);
+            var keep = new bool[batch.RowCount];
+            for (int r = 0; r < batch.RowCount; r++)
+            {
+                var reference = refs[r] ?? throw new InvalidDataException($"FilterBackgroundSpots: row {r} of the batch has no image.");
+                var (mask, fileMpp) = masks.GetOrAdd(reference.Path, path => new(() => ComputeMask(path))).Value;
+                double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? fileMpp ?? throw new InvalidDataException(
+                    $"FilterBackgroundSpots: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
+                    "and none was given; judging a patch of a physical size needs one (set MicronsPerPixel).");
+                keep[r] = double.IsFinite(xs[r]) && double.IsFinite(ys[r]) &&
+                          mask.TissueFraction(xs[r], ys[r], Options.SizeMicrons / mpp) >= Options.MinTissueFraction;
+            }
+            return keep;
+        });
+    }
+
+    private (TissueMask, double?) ComputeMask(string path)
+    {
+        using var slide = SlideOpener.Open(path);
+        return (TissueMask.Compute(slide, saturationThreshold: Options.SaturationThreshold), slide.MicronsPerPixel);
+    }
+
+    /// <inheritdoc />
+    public void Save(ModelSaveContext context) => context.WriteJson("options.json", Options);
+
+    /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
+    public static ITransformer Load(ModelLoadContext context) =>
+        new FilterBackgroundSpotsTransformer(context.ReadJson<FilterBackgroundSpotsOptions>("options.json"));
+}
