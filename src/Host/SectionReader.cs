@@ -2,21 +2,36 @@ using MlNetStem.Data;
 
 namespace MlNetStem.Host;
 
-/// <summary>Recognises an input layout and loads it as a spot table.</summary>
+/// <summary>Recognises an input layout (HER2ST folder, Space Ranger outs, HEST-1k folder, .h5ad) and loads it as a spot table.</summary>
 public static class SectionReader
 {
-    /// <summary>Loads a section folder; reports dropped rows on stderr (never silently).</summary>
-    /// <exception cref="UsageException">The path is not a recognised layout.</exception>
-    public static InMemoryDataView Load(string path, bool requireCounts, double? micronsPerPixel, TextWriter log)
+    /// <summary>Loads a section in any supported layout; reports dropped rows and notes on <paramref name="log"/> (never silently).</summary>
+    /// <param name="path">Folder or .h5ad file.</param>
+    /// <param name="requireCounts">Whether the section must carry counts.</param>
+    /// <param name="micronsPerPixel">Pixel size of the image; null takes it from the layout.</param>
+    /// <param name="log">Where notes go (stderr in the CLI).</param>
+    /// <param name="image">Image to use (full-resolution image of Space Ranger output, the image of a lone .h5ad).</param>
+    /// <param name="sampleId">Sample of a HEST folder holding several.</param>
+    /// <param name="genes">Genes to read (e.g. a model's panel); null reads all.</param>
+    /// <exception cref="UsageException">The path does not exist or is not a recognised layout.</exception>
+    public static InMemoryDataView Load(string path, bool requireCounts, double? micronsPerPixel, TextWriter log,
+        string? image = null, string? sampleId = null, IReadOnlyList<string>? genes = null)
     {
-        if (!Directory.Exists(path)) throw new UsageException($"input '{path}' is not a folder");
-        if (!File.Exists(Path.Combine(path, "spots.tsv")))
-            throw new UsageException($"'{path}' is not a recognised section layout (expected a HER2ST-style folder with spots.tsv, he.jpg and counts.tsv.gz)");
-        var section = Her2stLoader.Load(path, new Her2stLoadOptions(micronsPerPixel, RequireCounts: requireCounts));
-        foreach (var note in section.Dropped) log.WriteLine($"note: {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}: dropped {note}");
-        log.WriteLine($"loaded {Path.GetFileName(Path.TrimEndingDirectorySeparator(path))}: {section.Data.Rows} spots" +
+        if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"input '{path}' does not exist");
+        if (SectionLoader.Detect(path) is null)
+            throw new UsageException($"'{path}' is not a recognised section layout (expected a HER2ST-style folder with spots.tsv, " +
+                "a Space Ranger outs/ folder, a HEST-1k folder with st/ and wsis/, or an .h5ad file)");
+        var options = new SectionLoadOptions
+        {
+            MicronsPerPixel = micronsPerPixel, RequireCounts = requireCounts, ImagePath = image, SampleId = sampleId, Genes = genes,
+        };
+        var section = SectionLoader.Load(path, options);
+        string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(path));
+        foreach (var note in section.Dropped) log.WriteLine($"note: {name}: dropped {note}");
+        foreach (var note in section.Notes) log.WriteLine($"note: {name}: {note}");
+        log.WriteLine($"loaded {name} ({section.Format}): {section.Data.Rows} spots" +
             (section.Data.Schema.Find(SpotColumns.Counts) is { } c ? $", {c.Type.Size} genes" : ", no counts") +
-            $", {section.MicronsPerPixel:0.###} µm/px{(micronsPerPixel is null ? " (estimated from the spot grid)" : "")}");
+            (section.MicronsPerPixel is { } mpp ? $", {mpp:0.###} µm/px" : ", µm/px unknown"));
         return section.Data;
     }
 }
