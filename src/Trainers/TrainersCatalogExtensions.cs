@@ -1,4 +1,5 @@
 using MlNetStem.Catalogs;
+using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 
@@ -39,5 +40,26 @@ public static class TrainersCatalogExtensions
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
         return new(options with { Seed = options.Seed ?? catalog.Context.NextSeed() }, catalog.Context.Progress);
+    }
+
+    /// <summary>
+    /// Stem conditional diffusion (DiT over gene tokens, learned-variance DDPM) predicting the label's expression from the
+    /// feature embedding; outputs the mean of many draws plus their std and quantile intervals. <paramref name="options"/>
+    /// defaults to <see cref="StemDiffusionOptions.Cpu"/>; use <see cref="StemDiffusionOptions.Paper"/> for the published size.
+    /// The column arguments override those of the options; a null seed is drawn from the context. Progress (with ETA and loss)
+    /// goes to <see cref="StemContext.Progress"/>.
+    /// </summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumn">Target expression vector.</param>
+    /// <param name="featureColumn">Embedding [D] or augmented views [A, D].</param>
+    /// <param name="outputColumn">Predicted expression (mean of the draws).</param>
+    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.Cpu"/>.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public static StemDiffusionEstimator StemDiffusion(this TrainersCatalog catalog, string labelColumn = "Expression",
+        string featureColumn = "Features", string outputColumn = "Score", StemDiffusionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var o = (options ?? StemDiffusionOptions.Cpu) with { LabelColumn = labelColumn, FeatureColumn = featureColumn, OutputColumn = outputColumn };
+        return new(o with { Seed = o.Seed ?? catalog.Context.NextSeed() }, catalog.Context.Progress);
     }
 }

@@ -1,0 +1,265 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using MlNetStem.Data;
+using MlNetStem.Pipeline;
+using MlNetStem.Torch;
+using MlNetStem.Torch.Nn;
+using MlNetStem.Torch.Optim;
+using MlNetStem.Trainers.Mlp;
+
+namespace MlNetStem.Trainers.Diffusion;
+
+/// <summary>
+/// Stem (ICLR 2025): a conditional diffusion model over a spot's gene expression given its image embedding.
+/// ε-prediction with learned-range variance and IDDPM's hybrid loss on a linear 1000-step schedule, a DiT over gene
+/// tokens (or a residual MLP), AdamW, and an exponential moving average of the weights used for prediction.
+/// Optional checkpoints make long runs resumable: <see cref="Fit"/> continues from the latest checkpoint in
+/// <see cref="StemDiffusionOptions.CheckpointDirectory"/> and ends bit-identical to an uninterrupted run.
+/// </summary>
+public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer>
+{
+    private readonly StemDiffusionOptions _options;
+    private readonly IProgressReporter _progress;
+
+    /// <summary>Creates the estimator.</summary>
+    /// <exception cref="ArgumentException">A hyper-parameter or sampling option is out of range, or a column name is empty.</exception>
+    public StemDiffusionEstimator(StemDiffusionOptions options, IProgressReporter? progress = null)
+    {
+        Validate(options);
+        _options = options;
+        _progress = progress ?? SilentProgressReporter.Instance;
+    }
+
+    /// <summary>The options in effect.</summary>
+    public StemDiffusionOptions Options => _options;
+
+    internal static void Validate(StemDiffusionOptions o)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ArgumentException.ThrowIfNullOrWhiteSpace(o.LabelColumn);
+        ArgumentException.ThrowIfNullOrWhiteSpace(o.FeatureColumn);
+        ArgumentException.ThrowIfNullOrWhiteSpace(o.OutputColumn);
+        void Check(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException("StemDiffusion: " + message);
+        }
+        Check(o.Depth >= 1, $"depth must be ≥ 1, got {o.Depth}.");
+        Check(o.HiddenSize >= 1, $"hidden size must be ≥ 1, got {o.HiddenSize}.");
+        Check(o.Heads >= 1 && o.HiddenSize % o.Heads == 0, $"heads ({o.Heads}) must be ≥ 1 and divide the hidden size ({o.HiddenSize}).");
+        Check(o.MlpRatio >= 1, $"MLP ratio must be ≥ 1, got {o.MlpRatio}.");
+        Check(o.ResidualWidth is null or >= 1, $"residual width must be ≥ 1, got {o.ResidualWidth}.");
+        Check(Enum.IsDefined(o.Denoiser), $"unknown denoiser {o.Denoiser}.");
+        Check(o.DiffusionSteps is >= 2 and <= 100_000, $"diffusion steps must be in [2, 100000], got {o.DiffusionSteps}.");
+        Check(o.LearningRate > 0 && double.IsFinite(o.LearningRate), $"learning rate must be positive and finite, got {o.LearningRate}.");
+        Check(o.WeightDecay >= 0 && double.IsFinite(o.WeightDecay), $"weight decay must be ≥ 0, got {o.WeightDecay}.");
+        Check(o.BatchSize >= 1, $"batch size must be ≥ 1, got {o.BatchSize}.");
+        Check(o.Epochs >= 1, $"epochs must be ≥ 1, got {o.Epochs}.");
+        Check(o.EmaDecay is null || (o.EmaDecay >= 0 && o.EmaDecay <= 1), $"EMA decay must be in [0, 1], got {o.EmaDecay}.");
+        Check(o.Threads is null or >= 1, $"threads must be ≥ 1, got {o.Threads}.");
+        Check(o.CheckpointEvery >= 1, $"checkpoint interval must be ≥ 1 epoch, got {o.CheckpointEvery}.");
+        Check(o.CheckpointDirectory is null || !string.IsNullOrWhiteSpace(o.CheckpointDirectory), "the checkpoint directory must not be blank.");
+        Check(Enum.IsDefined(o.Sampler), $"unknown sampler {o.Sampler}.");
+        Check(o.Draws >= 1, $"draws must be ≥ 1, got {o.Draws}.");
+        int minSteps = o.Sampler == DiffusionSampler.DpmSolver2M ? 2 : 1;
+        Check(o.Steps is null || (o.Steps >= minSteps && o.Steps <= o.DiffusionSteps),
+            $"{o.Sampler} steps must be in [{minSteps}, {o.DiffusionSteps}], got {o.Steps}.");
+        Check(o.Eta >= 0 && double.IsFinite(o.Eta), $"eta must be ≥ 0, got {o.Eta}.");
+        Check(o.PredictionBatchSpots >= 1, $"prediction batch must be ≥ 1 spot, got {o.PredictionBatchSpots}.");
+        var levels = o.EffectiveIntervalLevels;
+        Check(levels.All(l => l > 0 && l < 1), $"interval levels must be in (0, 1), got [{string.Join(", ", levels)}].");
+        Check(levels.Select(StemDiffusionTransformer.LevelSuffix).Distinct().Count() == levels.Count, "interval levels must differ in whole percent.");
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">The label or feature column is missing or not a float tensor.</exception>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var label = inputSchema.RequireKind(_options.LabelColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        var features = inputSchema.RequireKind(_options.FeatureColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        if (features.Type.Dimensions.Count > 2)
+            throw new SchemaMismatchException(_options.FeatureColumn, "a float vector [D] or views × features [A, D]", features.Type.ToString(), nameof(StemDiffusionEstimator));
+        if (label.Type.Dimensions.Count > 1)
+            throw new SchemaMismatchException(_options.LabelColumn, "a float vector of genes", label.Type.ToString(), nameof(StemDiffusionEstimator));
+        if (!label.Type.IsKnownSize)
+            return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, label.Type, label.HasSlotNames));
+        var columns = StemDiffusionTransformer.OutputColumns(_options, label.Type.Size, null)
+            .Select(c => new SchemaShapeColumn(c.Name, c.Type, c.Name == _options.OutputColumn && label.HasSlotNames));
+        return inputSchema.With(columns.ToArray());
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">A column is missing or has the wrong type.</exception>
+    /// <exception cref="InvalidDataException">Fewer than 2 rows, or NaN/infinite features or labels; a checkpoint is unreadable
+    /// or belongs to a different run.</exception>
+    public StemDiffusionTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        GetOutputSchema(SchemaShape.From(input.Schema));
+        var featureColumn = input.Schema[_options.FeatureColumn];
+        var labelColumn = input.Schema[_options.LabelColumn];
+        var dims = featureColumn.Type.Dimensions;
+        int views = dims.Count == 2 ? dims[0] : 1, d = dims.Count == 0 ? 0 : dims[^1], g = labelColumn.Type.Size;
+        if (d < 1 || g < 1) throw new InvalidDataException($"StemDiffusion needs non-empty feature and label vectors, got {d} features and {g} genes.");
+
+        var (xs, ys) = Read(input, views * d, g);
+        int n = ys.Length / g;
+        if (n < 2) throw new InvalidDataException($"StemDiffusion needs at least 2 training rows, got {n}.");
+        if (!xs.All(float.IsFinite)) throw new InvalidDataException($"StemDiffusion: column '{_options.FeatureColumn}' contains NaN or infinite values.");
+        if (!ys.All(float.IsFinite)) throw new InvalidDataException($"StemDiffusion: column '{_options.LabelColumn}' contains NaN or infinite values.");
+
+        if (_options.Threads is { } threads) TorchThreads.Set(threads);
+        int seed = _options.Seed ?? 0;
+        var allViews = Enumerable.Range(0, n * views).ToArray();
+        var featureScaling = _options.StandardizeFeatures ? Standardization.Fit(xs, d, allViews) : Standardization.Identity(d);
+        var labelScaling = _options.StandardizeLabels ? Standardization.Fit(ys, g, Enumerable.Range(0, n).ToArray()) : Standardization.Identity(g);
+        var (labelMin, labelMax) = Range(ys, g);
+        featureScaling.Apply(xs);
+        labelScaling.Apply(ys);
+
+        int stepsPerEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
+        double emaDecay = _options.EmaDecay ?? Math.Clamp(1 - 10.0 / ((double)stepsPerEpoch * _options.Epochs), 0, 0.999);
+        string fingerprint = Fingerprint(n, views, d, g, seed, emaDecay);
+
+        using var x = Tensor.FromArray(xs, [(long)n * views, d]);
+        using var y = Tensor.FromArray(ys, [n, g]);
+        using var diffusion = new GaussianDiffusion(_options.DiffusionSteps);
+        Module network, predictor;
+        using (var init = new Generator(SeedMixer.Mix(seed, 0, 0)))
+            network = CreateDenoiser(_options, g, d, init);
+        using (var init = new Generator(SeedMixer.Mix(seed, 0, 0)))
+            predictor = CreateDenoiser(_options, g, d, init);
+        try
+        {
+            using var _ = network;
+            predictor.Eval();
+            using var optimizer = new AdamW(network.Parameters(), _options.LearningRate, weightDecay: _options.WeightDecay);
+            using var ema = new ExponentialMovingAverage(network, emaDecay);
+            int start = 0;
+            int? resumed = null;
+            if (_options.CheckpointDirectory is { } directory && TrainingCheckpoint.FindLatest(directory) is { } latest)
+            {
+                var checkpoint = TrainingCheckpoint.Read(latest);
+                if (checkpoint.Fingerprint != fingerprint)
+                    throw new InvalidDataException($"StemDiffusion: checkpoint '{latest}' belongs to a different run (options, seed or data differ); " +
+                        "use another checkpoint directory or delete it.");
+                network.LoadStateDict(new MemoryStream(checkpoint.Model));
+                ema.Load(new MemoryStream(checkpoint.Ema));
+                optimizer.LoadState(new MemoryStream(checkpoint.Optimizer));
+                start = Math.Min(checkpoint.Epoch, _options.Epochs);
+                resumed = checkpoint.Epoch;
+            }
+
+            double lastLoss = double.NaN;
+            var denoiser = (IDenoiser)network;
+            var watch = Stopwatch.StartNew();
+            using (var scope = _progress.Start("training Stem diffusion", _options.Epochs))
+            {
+                if (start > 0) scope.Advance(start);
+                for (int epoch = start + 1; epoch <= _options.Epochs; epoch++)
+                {
+                    // Every epoch's randomness comes from (seed, epoch) alone, so a resumed run repeats it exactly.
+                    var random = new Random((int)(SeedMixer.Mix(seed, epoch, 1) & int.MaxValue));
+                    using var generator = new Generator(SeedMixer.Mix(seed, epoch, 2));
+                    var order = Enumerable.Range(0, n).ToArray();
+                    random.Shuffle(order);
+                    double sum = 0;
+                    for (int first = 0; first < n; first += _options.BatchSize)
+                    {
+                        using var step = Tensor.NewScope();
+                        int m = Math.Min(_options.BatchSize, n - first);
+                        var rows = new long[m];
+                        var conditionRows = new long[m];
+                        for (int i = 0; i < m; i++)
+                        {
+                            rows[i] = order[first + i];
+                            conditionRows[i] = rows[i] * views + (views > 1 ? random.Next(views) : 0);
+                        }
+                        var x0 = y.IndexSelect(0, Tensor.FromArray(rows, [m]));
+                        var condition = x.IndexSelect(0, Tensor.FromArray(conditionRows, [m]));
+                        var t = Tensor.RandInt(0, _options.DiffusionSteps, [m], generator);
+                        var noise = Tensor.RandN([m, g], generator);
+                        optimizer.ZeroGrad();
+                        var loss = diffusion.TrainingLoss(denoiser, x0, condition, t, noise);
+                        loss.Backward();
+                        optimizer.Step();
+                        ema.Update();
+                        sum += loss.Item() * m;
+                    }
+                    lastLoss = sum / n;
+                    if (_options.CheckpointDirectory is { } dir && (epoch % _options.CheckpointEvery == 0 || epoch == _options.Epochs))
+                        new TrainingCheckpoint(epoch, fingerprint, Save(network.SaveStateDict), Save(ema.Save), Save(optimizer.SaveState)).Write(dir);
+                    double perEpoch = watch.Elapsed.TotalSeconds / (epoch - start);
+                    var eta = TimeSpan.FromSeconds(Math.Round(perEpoch * (_options.Epochs - epoch)));
+                    scope.SetStatus(string.Create(CultureInfo.InvariantCulture,
+                        $"epoch {epoch}/{_options.Epochs} loss {lastLoss:0.0000} ETA {eta:hh\\:mm\\:ss}"));
+                    scope.Advance();
+                }
+            }
+            ema.CopyTo(predictor);
+            var summary = new StemDiffusionTrainingSummary(_options.Epochs, lastLoss, resumed, emaDecay, network.ParameterCount);
+            return new StemDiffusionTransformer(_options with { Seed = seed }, views, d, g, labelColumn.SlotNames?.ToArray(),
+                featureScaling, labelScaling, labelMin, labelMax, predictor, summary);
+        }
+        catch
+        {
+            predictor.Dispose();
+            throw;
+        }
+    }
+
+    private static (float[] Min, float[] Max) Range(float[] labels, int g)
+    {
+        var min = Enumerable.Repeat(float.PositiveInfinity, g).ToArray();
+        var max = Enumerable.Repeat(float.NegativeInfinity, g).ToArray();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            min[i % g] = Math.Min(min[i % g], labels[i]);
+            max[i % g] = Math.Max(max[i % g], labels[i]);
+        }
+        return (min, max);
+    }
+
+    private static byte[] Save(Action<Stream> write)
+    {
+        using var memory = new MemoryStream();
+        write(memory);
+        return memory.ToArray();
+    }
+
+    private string Fingerprint(int rows, int views, int d, int g, int seed, double emaDecay)
+    {
+        var relevant = _options with
+        {
+            Seed = seed, Epochs = 0, CheckpointDirectory = null, CheckpointEvery = 1, Threads = null, Sampler = DiffusionSampler.Ddpm,
+            Steps = null, Eta = 0, Draws = 1, PredictionSeed = 0, OutputDraws = false, IntervalLevels = null, PredictionBatchSpots = 1, ClipDenoised = true,
+            OutputColumn = "-", EmaDecay = emaDecay,
+        };
+        return JsonSerializer.Serialize(new { Options = relevant, Rows = rows, Views = views, Features = d, Genes = g });
+    }
+
+    /// <summary>Creates the configured denoiser; it is both a <see cref="Module"/> and an <see cref="IDenoiser"/>.</summary>
+    internal static Module CreateDenoiser(StemDiffusionOptions o, int genes, int conditionSize, Generator generator) => o.Denoiser switch
+    {
+        DenoiserKind.Dit => new StemDit(genes, conditionSize, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator),
+        DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, conditionSize, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Denoiser, "Unknown denoiser."),
+    };
+
+    private (float[] Features, float[] Labels) Read(IDataView input, int width, int g)
+    {
+        var xs = new List<float>();
+        var ys = new List<float>();
+        using var scope = _progress.Start("reading training features", input.RowCount);
+        foreach (var batch in input.ReadBatches([_options.FeatureColumn, _options.LabelColumn], 256))
+        {
+            xs.AddRange(batch.GetFloats(_options.FeatureColumn));
+            ys.AddRange(batch.GetFloats(_options.LabelColumn));
+            scope.Advance(batch.RowCount);
+        }
+        if (xs.Count % width != 0 || ys.Count % g != 0 || xs.Count / width != ys.Count / g)
+            throw new InvalidDataException($"StemDiffusion: {xs.Count} feature values and {ys.Count} label values do not form rows of {width} and {g}.");
+        return (xs.ToArray(), ys.ToArray());
+    }
+}

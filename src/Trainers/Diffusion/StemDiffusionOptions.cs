@@ -1,0 +1,108 @@
+using System.Text.Json.Serialization;
+
+namespace MlNetStem.Trainers.Diffusion;
+
+/// <summary>
+/// Options of <see cref="StemDiffusionEstimator"/>. The defaults are the small CPU preset (<see cref="Cpu"/>);
+/// <see cref="Paper"/> is the published configuration. Every value can be overridden with <c>with</c>.
+/// </summary>
+/// <param name="LabelColumn">Target expression vector (log2(count + 1) of the panel); its slot names are the genes.</param>
+/// <param name="FeatureColumn">Condition: an embedding vector <c>[D]</c>, or <c>[A, D]</c> with A augmented views per spot
+/// (training draws one view per sample per step; prediction uses view 0, which should be the unaugmented patch).</param>
+/// <param name="OutputColumn">Mean of the draws; <c>{OutputColumn}Std</c>, <c>{OutputColumn}Draws</c>,
+/// <c>{OutputColumn}Lower</c>/<c>Upper</c> and <c>{OutputColumn}Lower{P}</c>/<c>Upper{P}</c> are derived from it.</param>
+/// <param name="Denoiser">Network predicting (ε, v): Stem's DiT or the faster residual MLP.</param>
+/// <param name="Depth">Transformer blocks (or residual blocks).</param>
+/// <param name="HiddenSize">Token width H of the DiT (and of the time/condition embedding).</param>
+/// <param name="Heads">Attention heads; must divide <paramref name="HiddenSize"/>.</param>
+/// <param name="MlpRatio">Width of the blocks' MLP as a multiple of H.</param>
+/// <param name="ResidualWidth">Width of the residual-MLP denoiser; null means 4·H.</param>
+/// <param name="DiffusionSteps">T, the number of training diffusion steps (linear β schedule scaled by 1000/T).</param>
+/// <param name="LearningRate">AdamW learning rate.</param>
+/// <param name="WeightDecay">AdamW decoupled weight decay (0 in the paper).</param>
+/// <param name="BatchSize">Samples per optimizer step.</param>
+/// <param name="Epochs">Passes over the training spots.</param>
+/// <param name="EmaDecay">Decay of the weight average used for prediction; null picks <c>min(0.999, 1 − 10/steps)</c>
+/// so short runs still average over about a tenth of training (the value then depends on <paramref name="Epochs"/>).</param>
+/// <param name="StandardizeFeatures">Standardize the condition with training mean/std.</param>
+/// <param name="StandardizeLabels">Diffuse per-gene standardized expression (mapped back at prediction). Off reproduces
+/// the paper's raw log2 targets.</param>
+/// <param name="Seed">Seed of initialization, shuffling, augmentation views, timesteps and noise; null lets the catalog draw one.</param>
+/// <param name="Threads">libtorch CPU threads set before training and prediction (process-wide); null leaves them alone.</param>
+/// <param name="CheckpointDirectory">When set, training state is written there every <paramref name="CheckpointEvery"/> epochs
+/// and <c>Fit</c> resumes from the latest checkpoint found there.</param>
+/// <param name="CheckpointEvery">Epochs between checkpoints (the last epoch is always written).</param>
+/// <param name="Sampler">Sampler used for prediction.</param>
+/// <param name="Steps">Sampling steps; null means T for <see cref="DiffusionSampler.Ddpm"/>, 50 for respaced DDPM and DDIM, 10 for DPM-Solver++.
+/// Ignored by <see cref="DiffusionSampler.Ddpm"/>, which always runs T steps.</param>
+/// <param name="Eta">DDIM stochasticity (0 deterministic, 1 DDPM-like).</param>
+/// <param name="Draws">Samples per spot; prediction is their mean.</param>
+/// <param name="PredictionSeed">Seed of the sampling noise; a spot's draws depend only on this seed, the spot's row index and its features.</param>
+/// <param name="OutputDraws">Also output every draw as <c>{OutputColumn}Draws</c> [Draws, genes].</param>
+/// <param name="IntervalLevels">Central quantile intervals of the draws to output (e.g. 0.8 → 10th and 90th percentile).</param>
+/// <param name="ClipDenoised">Clamp every denoised estimate during sampling to the gene's training range widened by half
+/// its width on each side (IDDPM's clip_denoised with data-derived bounds); keeps few-step samplers of a barely trained
+/// model from producing absurd values.</param>
+/// <param name="PredictionBatchSpots">Spots denoised together (batch = spots × draws).</param>
+public sealed record StemDiffusionOptions(
+    string LabelColumn = "Expression",
+    string FeatureColumn = "Features",
+    string OutputColumn = "Score",
+    DenoiserKind Denoiser = DenoiserKind.Dit,
+    int Depth = 2,
+    int HiddenSize = 64,
+    int Heads = 2,
+    int MlpRatio = 4,
+    int? ResidualWidth = null,
+    int DiffusionSteps = 1000,
+    double LearningRate = 1e-3,
+    double WeightDecay = 0,
+    int BatchSize = 64,
+    int Epochs = 150,
+    double? EmaDecay = null,
+    bool StandardizeFeatures = true,
+    bool StandardizeLabels = true,
+    int? Seed = null,
+    int? Threads = 1,
+    string? CheckpointDirectory = null,
+    int CheckpointEvery = 10,
+    DiffusionSampler Sampler = DiffusionSampler.DpmSolver2M,
+    int? Steps = null,
+    double Eta = 0,
+    int Draws = 20,
+    int PredictionSeed = 0,
+    bool OutputDraws = false,
+    IReadOnlyList<double>? IntervalLevels = null,
+    int PredictionBatchSpots = 64,
+    bool ClipDenoised = true)
+{
+    /// <summary>Interval levels used when <see cref="IntervalLevels"/> is null: 0.8 and 0.9.</summary>
+    public static IReadOnlyList<double> DefaultIntervalLevels { get; } = [0.8, 0.9];
+
+    /// <summary>The published Stem configuration: DiT depth 12, hidden 384, 6 heads, batch 256, lr 1e-4, EMA 0.9999,
+    /// 1000-step ancestral DDPM with 20 draws. Needs a GPU to train in reasonable time.</summary>
+    public static StemDiffusionOptions Paper { get; } = new(Depth: 12, HiddenSize: 384, Heads: 6, LearningRate: 1e-4,
+        BatchSize: 256, Epochs: 2000, EmaDecay: 0.9999, Sampler: DiffusionSampler.Ddpm);
+
+    /// <summary>Small CPU configuration (the defaults): DiT depth 2, hidden 64, 2 heads, lr 1e-3, 150 epochs,
+    /// DPM-Solver++(2M) with 10 steps and 20 draws. Trains on one bundled section in about a minute on one core.</summary>
+    public static StemDiffusionOptions Cpu { get; } = new();
+
+    /// <summary>The interval levels in effect.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<double> EffectiveIntervalLevels => IntervalLevels ?? DefaultIntervalLevels;
+
+    /// <summary>The sampling steps in effect.</summary>
+    [JsonIgnore]
+    public int EffectiveSteps => Sampler switch
+    {
+        DiffusionSampler.Ddpm => DiffusionSteps,
+        _ when Steps is { } s => s,
+        DiffusionSampler.DpmSolver2M => 10,
+        _ => 50,
+    };
+
+    /// <summary>The residual-MLP width in effect.</summary>
+    [JsonIgnore]
+    public int EffectiveResidualWidth => ResidualWidth ?? 4 * HiddenSize;
+}

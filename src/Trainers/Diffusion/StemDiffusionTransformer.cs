@@ -1,0 +1,363 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using MlNetStem.Data;
+using MlNetStem.Model;
+using MlNetStem.Pipeline;
+using MlNetStem.Torch;
+using MlNetStem.Torch.Nn;
+using MlNetStem.Trainers.Mlp;
+
+namespace MlNetStem.Trainers.Diffusion;
+
+/// <summary>
+/// A fitted Stem diffusion model. For each spot it draws <see cref="StemDiffusionOptions.Draws"/> samples from the
+/// (EMA-averaged) denoiser with the configured sampler, all draws of a group of spots in one batch, and outputs:
+/// <c>{Output}</c> the mean of the draws (the prediction, with the genes as slot names), <c>{Output}Std</c> their per-gene
+/// standard deviation, optionally <c>{Output}Draws</c> [draws, genes], and for every interval level L the central quantile
+/// interval <c>{Output}Lower{P}</c>/<c>{Output}Upper{P}</c> (P = 100·L; the first level is also <c>{Output}Lower</c>/<c>Upper</c>).
+/// A spot's draws depend only on the prediction seed, its row index and its features, so predictions are reproducible
+/// and independent of batching. Owns native memory: dispose it when done.
+/// </summary>
+[ModelComponent("StemDiffusion", 1)]
+public sealed class StemDiffusionTransformer : ITransformer, IDisposable
+{
+    private const string ComponentName = "StemDiffusion";
+    private readonly string[]? _genes;
+    private readonly Standardization _featureScaling;
+    private readonly Standardization _labelScaling;
+    private readonly float[] _labelMin;
+    private readonly float[] _labelMax;
+    private readonly Module _network;
+    private readonly GaussianDiffusion _diffusion;
+
+    internal StemDiffusionTransformer(StemDiffusionOptions options, int views, int featureCount, int geneCount, string[]? genes,
+        Standardization featureScaling, Standardization labelScaling, float[] labelMin, float[] labelMax, Module network,
+        StemDiffusionTrainingSummary summary)
+    {
+        if (labelMin.Length != geneCount || labelMax.Length != geneCount)
+            throw new ArgumentException($"Label ranges of {labelMin.Length}/{labelMax.Length} values for {geneCount} genes.");
+        if (genes is not null && genes.Length != geneCount) throw new ArgumentException($"{genes.Length} gene names for {geneCount} genes.");
+        if (featureScaling.Width != featureCount || labelScaling.Width != geneCount)
+            throw new ArgumentException($"Standardization widths {featureScaling.Width}/{labelScaling.Width} do not match {featureCount} features/{geneCount} genes.");
+        Options = options;
+        Views = views;
+        FeatureCount = featureCount;
+        GeneCount = geneCount;
+        _genes = genes;
+        _featureScaling = featureScaling;
+        _labelScaling = labelScaling;
+        _labelMin = labelMin;
+        _labelMax = labelMax;
+        _network = network;
+        _diffusion = new GaussianDiffusion(options.DiffusionSteps);
+        Summary = summary;
+    }
+
+    /// <summary>Training and sampling options (seed filled in).</summary>
+    public StemDiffusionOptions Options { get; private set; }
+
+    /// <summary>Augmented views per row the model was trained with (1 for a plain vector).</summary>
+    public int Views { get; }
+
+    /// <summary>Embedding width D.</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Number of predicted genes.</summary>
+    public int GeneCount { get; }
+
+    /// <summary>Gene names (the label's slot names), if known.</summary>
+    public IReadOnlyList<string>? Genes => _genes;
+
+    /// <summary>What training did.</summary>
+    public StemDiffusionTrainingSummary Summary { get; }
+
+    /// <summary>Trainable scalars of the denoiser.</summary>
+    public long ParameterCount => _network.ParameterCount;
+
+    internal IDenoiser Denoiser => (IDenoiser)_network;
+
+    internal GaussianDiffusion Diffusion => _diffusion;
+
+    /// <summary>
+    /// Changes the sampling options (sampler, steps, eta, draws, seed, outputs, intervals, batch) of this model in place;
+    /// training options are kept. Returns this transformer.
+    /// </summary>
+    /// <exception cref="ArgumentException">A sampling option is out of range or a training option differs.</exception>
+    public StemDiffusionTransformer WithSampling(Func<StemDiffusionOptions, StemDiffusionOptions> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        var updated = change(Options);
+        StemDiffusionEstimator.Validate(updated);
+        var sampling = Options with
+        {
+            Sampler = updated.Sampler, Steps = updated.Steps, Eta = updated.Eta, Draws = updated.Draws, PredictionSeed = updated.PredictionSeed,
+            OutputDraws = updated.OutputDraws, IntervalLevels = updated.IntervalLevels, PredictionBatchSpots = updated.PredictionBatchSpots,
+            ClipDenoised = updated.ClipDenoised,
+            Threads = updated.Threads, OutputColumn = updated.OutputColumn,
+        };
+        if (sampling != updated) throw new ArgumentException("StemDiffusion: only sampling options can change after training.", nameof(change));
+        Options = updated;
+        return this;
+    }
+
+    internal static string LevelSuffix(double level) => Math.Round(level * 100).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The output columns for the given options and gene count, in order.</summary>
+    internal static IReadOnlyList<SchemaColumn> OutputColumns(StemDiffusionOptions o, int genes, IReadOnlyList<string>? names)
+    {
+        var vector = ColumnType.FloatTensor(genes);
+        var columns = new List<SchemaColumn> { new(o.OutputColumn, vector, names), new(o.OutputColumn + "Std", vector, names) };
+        if (o.OutputDraws) columns.Add(new(o.OutputColumn + "Draws", ColumnType.FloatTensor(o.Draws, genes)));
+        var levels = o.EffectiveIntervalLevels;
+        for (int i = 0; i < levels.Count; i++)
+        {
+            if (i == 0)
+            {
+                columns.Add(new(o.OutputColumn + "Lower", vector, names));
+                columns.Add(new(o.OutputColumn + "Upper", vector, names));
+            }
+            columns.Add(new(o.OutputColumn + "Lower" + LevelSuffix(levels[i]), vector, names));
+            columns.Add(new(o.OutputColumn + "Upper" + LevelSuffix(levels[i]), vector, names));
+        }
+        return columns;
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">The feature column is missing or its width differs from training, or the input's
+    /// label column carries a different gene panel than the model predicts.</exception>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        var input = inputSchema.Find(Options.FeatureColumn);
+        string expected = Views > 1 ? $"Tensor<Float32>[{Views}×{FeatureCount}] or [{FeatureCount}]" : ColumnType.FloatTensor(FeatureCount).ToString();
+        if (input is null || input.Type.Kind != ColumnKind.FloatTensor || input.Type.Dimensions.Count is 0 or > 2 || input.Type.Dimensions[^1] != FeatureCount)
+            throw new SchemaMismatchException(Options.FeatureColumn, expected, input?.Type.ToString(), ComponentName);
+        if (inputSchema.Find(Options.LabelColumn) is { } label && label.Type.Kind == ColumnKind.FloatTensor)
+        {
+            if (label.Type.Size != GeneCount)
+                throw new SchemaMismatchException(Options.LabelColumn, $"the model's panel of {GeneCount} genes", $"{label.Type} (a different gene panel)", ComponentName);
+            if (_genes is not null && label.SlotNames is { } names && !names.SequenceEqual(_genes, StringComparer.Ordinal))
+            {
+                int at = Enumerable.Range(0, GeneCount).First(i => names[i] != _genes[i]);
+                throw new SchemaMismatchException(Options.LabelColumn,
+                    $"the model's gene panel ({GeneCount} genes; gene {at} is '{_genes[at]}')",
+                    $"{label.Type} with a different gene panel (gene {at} is '{names[at]}')", ComponentName);
+            }
+        }
+        return inputSchema.With(OutputColumns(Options, GeneCount, _genes).ToArray());
+    }
+
+    /// <inheritdoc />
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var schema = GetOutputSchema(input.Schema);
+        var options = Options;
+        var produced = OutputColumns(options, GeneCount, _genes).Select(c => schema[c.Name]).ToArray();
+        var views = input.Schema[options.FeatureColumn].Type.Dimensions.Count == 2 ? input.Schema[options.FeatureColumn].Type.Dimensions[0] : 1;
+        return new MappedDataView(input, produced, [options.FeatureColumn], () => new Mapper(this, options, views));
+    }
+
+    private sealed class Mapper(StemDiffusionTransformer owner, StemDiffusionOptions options, int views) : IBatchMapper
+    {
+        private long _row;
+
+        public IReadOnlyDictionary<string, Array> Map(DataBatch input, IReadOnlyCollection<string> produce)
+        {
+            var features = input.GetFloats(options.FeatureColumn);
+            int rows = input.RowCount;
+            var draws = owner.Sample(features, views, rows, _row, options);
+            _row += rows;
+            var all = owner.Summarize(draws, rows, options);
+            return all.Where(p => produce.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
+        }
+
+        public void Dispose() { }
+    }
+
+    /// <summary>Draws [rows, draws, genes] in label units for a batch of rows whose first row has global index <paramref name="firstRow"/>.</summary>
+    internal float[] Sample(float[] features, int views, int rows, long firstRow, StemDiffusionOptions o)
+    {
+        int d = FeatureCount, g = GeneCount, k = o.Draws;
+        if (features.Length != (long)rows * views * d)
+            throw new InvalidDataException($"{ComponentName}: a batch of {rows} rows holds {features.Length} feature values, expected {(long)rows * views * d}.");
+        var condition = new float[rows * d];
+        for (int r = 0; r < rows; r++)
+        {
+            var view0 = features.AsSpan(r * views * d, d);
+            for (int j = 0; j < d; j++)
+                if (!float.IsFinite(view0[j]))
+                    throw new InvalidDataException($"{ComponentName}: feature {j} of row {firstRow + r} in column '{o.FeatureColumn}' is {view0[j]} (NaN or infinite).");
+            view0.CopyTo(condition.AsSpan(r * d));
+        }
+        _featureScaling.Apply(condition);
+        var result = new float[(long)rows * k * g];
+        if (rows == 0) return result;
+        if (o.Threads is { } threads) TorchThreads.Set(threads);
+        int steps = o.EffectiveSteps;
+        // Clip bounds in the model's (standardized) space: the training range widened by half its width on each side.
+        var lower = new float[g];
+        var upper = new float[g];
+        for (int j = 0; j < g; j++)
+        {
+            float lo = (_labelMin[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j], hi = (_labelMax[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j];
+            float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
+            (lower[j], upper[j]) = (lo - margin, hi + margin);
+        }
+        for (int first = 0; first < rows; first += o.PredictionBatchSpots)
+        {
+            int s = Math.Min(o.PredictionBatchSpots, rows - first);
+            var generators = Enumerable.Range(0, s).Select(i => new Generator(SeedMixer.Mix(o.PredictionSeed, firstRow + first + i, 3))).ToArray();
+            try
+            {
+                using var scope = Tensor.NewScope();
+                var c = Tensor.FromArray(condition.AsSpan(first * d, s * d).ToArray(), [s, d]).Unsqueeze(1).Expand(s, k, d).Reshape((long)s * k, d);
+                Tensor Noise() => s == 1
+                    ? Tensor.RandN([k, g], generators[0])
+                    : Tensor.Cat(generators.Select(gen => Tensor.RandN([k, g], gen)).ToArray(), 0);
+                (Tensor, Tensor)? clip = o.ClipDenoised ? (Tensor.FromArray(lower, [1, g]), Tensor.FromArray(upper, [1, g])) : null;
+                var x0 = _diffusion.Sample(Denoiser, c, Noise, o.Sampler, steps, o.Eta, clip).ToFloatArray();
+                x0.CopyTo(result.AsSpan(first * k * g));
+            }
+            finally
+            {
+                foreach (var gen in generators) gen.Dispose();
+            }
+        }
+        _labelScaling.Invert(result);
+        return result;
+    }
+
+    private Dictionary<string, Array> Summarize(float[] draws, int rows, StemDiffusionOptions o)
+    {
+        int g = GeneCount, k = o.Draws;
+        var mean = new float[rows * g];
+        var std = new float[rows * g];
+        var levels = o.EffectiveIntervalLevels;
+        var lower = levels.Select(_ => new float[rows * g]).ToArray();
+        var upper = levels.Select(_ => new float[rows * g]).ToArray();
+        var column = new double[k];
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < g; j++)
+            {
+                double sum = 0;
+                for (int i = 0; i < k; i++) sum += column[i] = draws[((long)r * k + i) * g + j];
+                double m = sum / k, sq = 0;
+                for (int i = 0; i < k; i++) sq += (column[i] - m) * (column[i] - m);
+                mean[r * g + j] = (float)m;
+                std[r * g + j] = (float)Math.Sqrt(sq / k);
+                Array.Sort(column);
+                for (int l = 0; l < levels.Count; l++)
+                {
+                    lower[l][r * g + j] = (float)Quantile(column, (1 - levels[l]) / 2);
+                    upper[l][r * g + j] = (float)Quantile(column, (1 + levels[l]) / 2);
+                }
+            }
+        var result = new Dictionary<string, Array>(StringComparer.Ordinal)
+        {
+            [o.OutputColumn] = mean,
+            [o.OutputColumn + "Std"] = std,
+        };
+        if (o.OutputDraws) result[o.OutputColumn + "Draws"] = draws;
+        for (int l = 0; l < levels.Count; l++)
+        {
+            if (l == 0)
+            {
+                result[o.OutputColumn + "Lower"] = lower[0];
+                result[o.OutputColumn + "Upper"] = upper[0];
+            }
+            result[o.OutputColumn + "Lower" + LevelSuffix(levels[l])] = lower[l];
+            result[o.OutputColumn + "Upper" + LevelSuffix(levels[l])] = upper[l];
+        }
+        return result;
+    }
+
+    /// <summary>Linear-interpolation quantile of sorted values (NumPy's default).</summary>
+    internal static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int below = (int)Math.Floor(position);
+        int above = Math.Min(below + 1, sorted.Length - 1);
+        return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
+    }
+
+    /// <inheritdoc />
+    public void Save(ModelSaveContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var schedule = new ScheduleState("linear", Options.DiffusionSteps, 1e-4 * 1000 / Options.DiffusionSteps, 0.02 * 1000 / Options.DiffusionSteps);
+        context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary));
+        context.WriteFloats("feature_mean.f32", _featureScaling.Mean);
+        context.WriteFloats("feature_std.f32", _featureScaling.Std);
+        context.WriteFloats("label_mean.f32", _labelScaling.Mean);
+        context.WriteFloats("label_std.f32", _labelScaling.Std);
+        context.WriteFloats("label_min.f32", _labelMin);
+        context.WriteFloats("label_max.f32", _labelMax);
+        using var stream = context.OpenWrite("denoiser.state");
+        _network.SaveStateDict(stream);
+    }
+
+    /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
+    /// <exception cref="ModelFormatException">An entry is missing, malformed, inconsistent, or does not match the recorded architecture.</exception>
+    public static ITransformer Load(ModelLoadContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var s = context.ReadJson<State>("stem.json");
+        if (s.Options is null || s.Schedule is null)
+            throw new ModelFormatException($"{ComponentName} entry 'stem.json' lacks its options or schedule.");
+        try
+        {
+            StemDiffusionEstimator.Validate(s.Options);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException($"{ComponentName} entry 'stem.json' holds invalid options: {e.Message}", e);
+        }
+        if (s.Views < 1 || s.FeatureCount < 1 || s.GeneCount < 1 || (s.Genes is not null && s.Genes.Length != s.GeneCount))
+            throw new ModelFormatException($"{ComponentName} entry describes an impossible model: {s.Views} views, {s.FeatureCount} features, {s.GeneCount} genes.");
+        if (s.Schedule.Kind != "linear" || s.Schedule.Steps != s.Options.DiffusionSteps)
+            throw new ModelFormatException($"{ComponentName}: unsupported or inconsistent schedule '{s.Schedule.Kind}' with {s.Schedule.Steps} steps.");
+        var features = new Standardization(context.ReadFloats("feature_mean.f32", s.FeatureCount), context.ReadFloats("feature_std.f32", s.FeatureCount));
+        var labels = new Standardization(context.ReadFloats("label_mean.f32", s.GeneCount), context.ReadFloats("label_std.f32", s.GeneCount));
+        var labelMin = context.ReadFloats("label_min.f32", s.GeneCount);
+        var labelMax = context.ReadFloats("label_max.f32", s.GeneCount);
+        if (!features.Mean.Concat(features.Std).Concat(labels.Mean).Concat(labels.Std).Concat(labelMin).Concat(labelMax).All(float.IsFinite)
+            || features.Std.Any(v => v <= 0) || labels.Std.Any(v => v <= 0) || labelMin.Zip(labelMax).Any(p => p.First > p.Second))
+            throw new ModelFormatException($"{ComponentName}: the standardization entries hold non-finite or non-positive values.");
+        Module network;
+        using (var generator = new Generator(0))   // initial values are overwritten by the state dict
+            network = StemDiffusionEstimator.CreateDenoiser(s.Options, s.GeneCount, s.FeatureCount, generator);
+        try
+        {
+            using (var stream = context.OpenRead("denoiser.state"))
+                network.LoadStateDict(stream);
+            network.Eval();
+            if (network.Parameters().Any(p => { using var scope = Tensor.NewScope(); return !float.IsFinite(p.Sum().ToFloatArray()[0]); }))
+                throw new ModelFormatException($"{ComponentName}: the denoiser weights contain NaN or infinite values.");
+            return new StemDiffusionTransformer(s.Options, s.Views, s.FeatureCount, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, network, s.Summary);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
+        {
+            network.Dispose();
+            throw new ModelFormatException($"{ComponentName} denoiser weights do not match the recorded architecture: {e.Message}", e);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Releases the denoiser's native tensors.</summary>
+    public void Dispose()
+    {
+        _network.Dispose();
+        _diffusion.Dispose();
+    }
+
+    private sealed record ScheduleState(string Kind, int Steps, double BetaStart, double BetaEnd);
+
+    [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+    private sealed record State(StemDiffusionOptions Options, int Views, int FeatureCount, int GeneCount, string[]? Genes,
+        ScheduleState Schedule, StemDiffusionTrainingSummary Summary);
+}

@@ -1,0 +1,57 @@
+using MlNetStem.Data;
+
+namespace MlNetStem.Diffusion.Tests;
+
+/// <summary>
+/// Generated spots: features x ∈ U(−2, 2)^F; genes G0..G3 are driven (G0 = 2·tanh(x0), G1 = x1 + 0.5·x0·x2,
+/// G2 = 1.5·sin(x3), G3 = −x0 + x1) plus N(0, 0.3²) noise; the remaining genes are noise N(j/4, 0.5²) independent of x.
+/// </summary>
+internal static class DiffusionData
+{
+    public const int DrivenGenes = 4;
+
+    public static string[] GeneNames(int genes) => Enumerable.Range(0, genes).Select(j => $"G{j}").ToArray();
+
+    public static InMemoryDataView Synthetic(int rows, int seed, int genes = 8, int features = 4, int views = 1, float noise = 0.3f)
+    {
+        var random = new Random(seed);
+        var x = new float[rows * views * features];
+        var y = new float[rows * genes];
+        for (int r = 0; r < rows; r++)
+        {
+            var f = new float[features];
+            for (int i = 0; i < features; i++) f[i] = (float)(random.NextDouble() * 4 - 2);
+            for (int a = 0; a < views; a++)
+                for (int i = 0; i < features; i++)
+                    x[(r * views + a) * features + i] = a == 0 ? f[i] : f[i] + (float)(Normal(random) * 0.1);
+            for (int j = 0; j < genes; j++)
+            {
+                double mean = j switch
+                {
+                    0 => 2 * Math.Tanh(f[0]),
+                    1 => f[1] + 0.5 * f[0] * f[2 % features],
+                    2 => 1.5 * Math.Sin(f[3 % features]),
+                    3 => -f[0] + f[1],
+                    _ => j / 4.0,
+                };
+                double sd = j < DrivenGenes ? noise : 0.5;
+                y[r * genes + j] = (float)(mean + sd * Normal(random));
+            }
+        }
+        var featureType = views == 1 ? ColumnType.FloatTensor(features) : ColumnType.FloatTensor(views, features);
+        return new InMemoryDataView(new DataViewSchema([
+            new SchemaColumn("Features", featureType),
+            new SchemaColumn("Expression", ColumnType.FloatTensor(genes), GeneNames(genes)),
+        ]), rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
+    }
+
+    public static double Normal(Random random) =>
+        Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
+
+    public static InMemoryDataView FeaturesOnly(float[] features, int width) =>
+        new(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(width))]), features.Length / width,
+            new Dictionary<string, Array> { ["Features"] = features });
+
+    public static float[] Column(IDataView data, string name, int batchSize = 256) =>
+        data.ReadBatches([name], batchSize).SelectMany(b => b.GetFloats(name)).ToArray();
+}

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using MlNetStem.Data;
+using MlNetStem.Evaluation;
+using MlNetStem.TestKit;
+using MlNetStem.Trainers;
+using MlNetStem.Trainers.Diffusion;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MlNetStem.Diffusion.Tests;
+
+public sealed class StemDiffusionTests(ITestOutputHelper output)
+{
+    private static readonly StemContext Ctx = new(1);
+
+    /// <summary>Tiny and fast: one block of width 32, few epochs, few draws, a 5-step DPM-Solver++.</summary>
+    internal static StemDiffusionOptions Tiny(int seed = 3) => new(Depth: 1, HiddenSize: 32, Heads: 2, Epochs: 3, BatchSize: 32,
+        Draws: 4, Steps: 5, Seed: seed);
+
+    private static StemDiffusionTransformer Fit(StemDiffusionOptions options, IDataView data, IProgressReporter? progress = null) =>
+        new StemDiffusionEstimator(options, progress).Fit(data);
+
+    [Fact]
+    public void StemDiffusion_PassesTheWorkout()
+    {
+        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Expression", ColumnType.FloatTensor(8))]), 1,
+            new Dictionary<string, Array> { ["Expression"] = new float[8] });
+        EstimatorWorkout.Run(Ctx.Trainers.StemDiffusion(options: Tiny()), DiffusionData.Synthetic(40, 1), bad, "Features");
+    }
+
+    [Theory]
+    [InlineData(DenoiserKind.Dit)]
+    [InlineData(DenoiserKind.ResidualMlp)]
+    public void Fit_LossDecreases_AndMeanPredictionRecoversDrivenGenes(DenoiserKind denoiser)
+    {
+        var train = DiffusionData.Synthetic(400, 2);
+        var test = DiffusionData.Synthetic(150, 3);
+        var progress = new RecordingProgress();
+        var watch = Stopwatch.StartNew();
+        using var model = Fit(Tiny(5) with { Denoiser = denoiser, Epochs = 60, BatchSize = 32, LearningRate = 3e-3, Draws = 8, Steps = 10 },
+            train, progress);
+        long trainMs = watch.ElapsedMilliseconds;
+        var losses = progress.Statuses.Select(s => double.Parse(s.Split(' ')[3], CultureInfo.InvariantCulture)).ToArray();
+        var scored = model.Transform(test);
+        var metrics = Ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var pcc = Enumerable.Range(0, DiffusionData.DrivenGenes).Select(j => metrics.GeneCorrelations[$"G{j}"]!.Value).ToArray();
+        output.WriteLine($"{denoiser}: {model.ParameterCount} parameters, train {trainMs} ms, total {watch.ElapsedMilliseconds} ms; " +
+            $"loss first {losses[0]:0.000} last {losses[^1]:0.000}; PCC driven [{string.Join(", ", pcc.Select(p => p.ToString("0.000", CultureInfo.InvariantCulture)))}], " +
+            $"MSE {metrics.Mse:0.000}");
+        Assert.Equal(60, losses.Length);
+        Assert.True(losses[^5..].Average() < 0.8 * losses[..5].Average(), $"loss {losses[..5].Average()} → {losses[^5..].Average()}");
+        Assert.All(pcc, p => Assert.True(p > 0.8, $"driven-gene PCC {p}"));
+        var std = DiffusionData.Column(scored, "ScoreStd");
+        Assert.All(std, s => Assert.True(s > 0));
+    }
+
+    [Fact]
+    public void Fit_AugmentedViews_TrainAndPredictFromViewZero()
+    {
+        var train = DiffusionData.Synthetic(120, 4, views: 3);
+        using var model = Fit(Tiny(), train);
+        Assert.Equal(3, model.Views);
+        Assert.Equal(4, model.FeatureCount);
+        var fromViews = DiffusionData.Column(model.Transform(train), "Score");
+        // Plain [D] vectors of view 0 predict the same as the [A, D] rows.
+        var features = DiffusionData.Column(train, "Features");
+        var view0 = Enumerable.Range(0, 120).SelectMany(r => features.Skip(r * 12).Take(4)).ToArray();
+        Assert.Equal(fromViews, DiffusionData.Column(model.Transform(DiffusionData.FeaturesOnly(view0, 4)), "Score"));
+    }
+
+    [Fact]
+    public void Predict_IsReproducible_IndependentOfBatching_AndDependsOnThePredictionSeed()
+    {
+        var data = DiffusionData.Synthetic(50, 6);
+        using var model = Fit(Tiny() with { PredictionBatchSpots = 16 }, data);
+        var a = DiffusionData.Column(model.Transform(data), "Score", 256);
+        Assert.Equal(a, DiffusionData.Column(model.Transform(data), "Score", 256));
+        // Other batch sizes change matrix shapes, so BLAS may round differently: equal up to float noise.
+        var b = DiffusionData.Column(model.Transform(data), "Score", 7);
+        Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
+        model.WithSampling(o => o with { PredictionSeed = 9 });
+        Assert.NotEqual(a, DiffusionData.Column(model.Transform(data), "Score"));
+    }
+
+    [Fact]
+    public void Predict_OutputsDrawsStdAndNestedIntervals()
+    {
+        var data = DiffusionData.Synthetic(30, 7);
+        using var model = Fit(Tiny() with { OutputDraws = true, Draws = 10, IntervalLevels = [0.8, 0.9] }, data);
+        var scored = model.Transform(data);
+        Assert.Equal(ColumnType.FloatTensor(10, 8), scored.Schema["ScoreDraws"].Type);
+        Assert.Equal(DiffusionData.GeneNames(8), scored.Schema["Score"].SlotNames!);
+        var batch = scored.ReadBatches(["Score", "ScoreStd", "ScoreDraws", "ScoreLower", "ScoreUpper", "ScoreLower80", "ScoreUpper80",
+            "ScoreLower90", "ScoreUpper90"]).Single();
+        var mean = batch.GetFloats("Score");
+        var draws = batch.GetFloats("ScoreDraws");
+        for (int r = 0; r < 30; r++)
+            for (int j = 0; j < 8; j++)
+            {
+                var column = Enumerable.Range(0, 10).Select(i => (double)draws[(r * 10 + i) * 8 + j]).ToArray();
+                int at = r * 8 + j;
+                Assert.True(Math.Abs(column.Average() - mean[at]) < 1e-4 * (1 + Math.Abs(mean[at])), $"mean {mean[at]} vs {column.Average()}");
+                double sd = Math.Sqrt(column.Sum(v => (v - column.Average()) * (v - column.Average())) / 10);
+                Assert.True(Math.Abs(sd - batch.GetFloats("ScoreStd")[at]) < 1e-4 * (1 + sd), $"std {batch.GetFloats("ScoreStd")[at]} vs {sd}");
+                Assert.Equal(batch.GetFloats("ScoreLower")[at], batch.GetFloats("ScoreLower80")[at]);
+                Assert.True(batch.GetFloats("ScoreLower90")[at] <= batch.GetFloats("ScoreLower80")[at]);
+                Assert.True(batch.GetFloats("ScoreLower80")[at] <= batch.GetFloats("ScoreUpper80")[at]);
+                Assert.True(batch.GetFloats("ScoreUpper80")[at] <= batch.GetFloats("ScoreUpper90")[at]);
+                Assert.True(batch.GetFloats("ScoreLower90")[at] >= column.Min() && batch.GetFloats("ScoreUpper90")[at] <= column.Max());
+            }
+    }
+
+    [Fact]
+    public void SaveLoad_ReproducesPredictionsBitExactly()
+    {
+        var train = DiffusionData.Synthetic(60, 8);
+        using var model = Fit(Tiny() with { Denoiser = DenoiserKind.Dit, Depth = 2 }, train);
+        using var folder = new TempFolder();
+        string path = folder.File("stem.zip");
+        Ctx.Model.Save(model, train.Schema, path);
+        var loaded = Assert.IsType<StemDiffusionTransformer>(Ctx.Model.Load(path, out _));
+        using (loaded)
+        {
+            var expected = DiffusionData.Column(model.Transform(train), "ScoreUpper90");
+            var actual = DiffusionData.Column(loaded.Transform(train), "ScoreUpper90");
+            Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), actual.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(model.Summary, loaded.Summary);
+            Assert.Equal(model.Genes, loaded.Genes);
+            Assert.Equal(model.Options with { IntervalLevels = null }, loaded.Options with { IntervalLevels = null });
+        }
+    }
+
+    [Fact]
+    public void Resume_AfterAnInterruption_EqualsUninterruptedTrainingBitExactly()
+    {
+        var data = DiffusionData.Synthetic(70, 9);
+        var options = Tiny(21) with { Epochs = 4, CheckpointEvery = 1 };
+        using var folder = new TempFolder();
+        string checkpoints = folder.File("ckpt");
+
+        using var uninterrupted = Fit(options, data);
+        var crash = Assert.Throws<InvalidOperationException>(() => Fit(options with { CheckpointDirectory = checkpoints }, data, new CrashingProgress(2)));
+        Assert.Contains("simulated crash", crash.Message);
+        Assert.NotNull(TrainingCheckpoint.FindLatest(checkpoints));
+        using var resumed = Fit(options with { CheckpointDirectory = checkpoints }, data);
+
+        Assert.Equal(2, resumed.Summary.ResumedFromEpoch);
+        Assert.Equal(uninterrupted.Summary.FinalLoss, resumed.Summary.FinalLoss);
+        var a = DiffusionData.Column(uninterrupted.Transform(data), "Score");
+        var b = DiffusionData.Column(resumed.Transform(data), "Score");
+        Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), b.Select(BitConverter.SingleToInt32Bits));
+
+        // A different run must not silently resume from these checkpoints.
+        Assert.Throws<InvalidDataException>(() => Fit(options with { CheckpointDirectory = checkpoints, HiddenSize = 16 }, data));
+    }
+
+    [Fact]
+    public void Catalog_SeededContexts_GiveIdenticalModels_AndProgressReportsLossAndEta()
+    {
+        var data = DiffusionData.Synthetic(40, 10);
+        float[] Run() => DiffusionData.Column(new StemContext(42).Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data).Transform(data), "Score");
+        Assert.Equal(Run(), Run());
+        var progress = new RecordingProgress();
+        var ctx = new StemContext(3) { Progress = progress };
+        using var model = ctx.Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data);
+        Assert.Contains(("training Stem diffusion", (long?)3), progress.Stages);
+        Assert.Equal(3, progress.Advanced["training Stem diffusion"]);
+        Assert.All(progress.Statuses, s => Assert.Matches(@"^epoch \d/3 loss \d+\.\d{4} ETA \d\d:\d\d:\d\d$", s));
+        Assert.Equal(12, StemDiffusionOptions.Paper.Depth);
+        Assert.Equal(384, StemDiffusionOptions.Paper.HiddenSize);
+        Assert.Equal(6, StemDiffusionOptions.Paper.Heads);
+        Assert.Equal(DiffusionSampler.Ddpm, StemDiffusionOptions.Paper.Sampler);
+        Assert.Equal(1000, StemDiffusionOptions.Paper.EffectiveSteps);
+    }
+
+    [Fact]
+    public void IntervalCoverage_CountsValuesInsideTheInterval()
+    {
+        float[] truth = [0, 1, 2, 3], lower = [0, 1.5f, 1, 4], upper = [1, 2, 2, 5];
+        Assert.Equal(0.5, IntervalCoverage.Compute(truth, lower, upper));
+        Assert.Equal([1.0, 0.0], IntervalCoverage.PerGene(truth, lower, upper, 2));
+        Assert.Throws<ArgumentException>(() => IntervalCoverage.Compute(truth, lower, upper.AsSpan(1)));
+    }
+
+    [Fact]
+    public void Coverage_OfATrainedModel_IsNearNominal()
+    {
+        var train = DiffusionData.Synthetic(400, 11);
+        var test = DiffusionData.Synthetic(100, 12);
+        using var model = Fit(Tiny(5) with { Epochs = 40, LearningRate = 2e-3, Draws = 30, Steps = 10 }, train);
+        var scored = model.Transform(test);
+        double c80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80");
+        double c90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90");
+        output.WriteLine($"coverage 80% {c80:0.000}, 90% {c90:0.000}");
+        Assert.InRange(c80, 0.55, 0.97);
+        Assert.InRange(c90, c80, 0.99);
+    }
+
+    private sealed class CrashingProgress(int afterEpochs) : IProgressReporter
+    {
+        public IProgressScope Start(string stage, long? total) => new Scope(stage == "training Stem diffusion" ? afterEpochs : int.MaxValue);
+
+        private sealed class Scope(int limit) : IProgressScope
+        {
+            private long _done;
+
+            public void Advance(long units = 1)
+            {
+                _done += units;
+                if (_done >= limit) throw new InvalidOperationException("simulated crash");
+            }
+
+            public void SetStatus(string status) { }
+
+            public void Dispose() { }
+        }
+    }
+}
