@@ -108,13 +108,16 @@ public static class AnnDataSectionLoader
             if (layer is not null) notes.Add("counts read from layers['counts'] (X left aside)");
             string[] names = GeneNames.Resolve(reader.VarNames, options.StrictGeneNames, file, notes);
             int[] chosen = GeneNames.Select(names, options.Genes, file, notes);
-            genes = chosen.Select(k => names[k]).ToArray();
-            float[,] block = reader.ReadColumnsAt(chosen, keep, layer);
-            counts = new float[block.Length];
-            if (block.Length > 0) Buffer.BlockCopy(block, 0, counts, 0, block.Length * sizeof(float));
-            int bad = Array.FindIndex(counts, v => !float.IsFinite(v));
-            if (bad >= 0)
-                throw new InvalidDataException($"{file}: spot {barcodes[bad / genes.Length]}, gene {genes[bad % genes.Length]} has a non-finite count.");
+            if (GeneNames.KeepCounts(chosen, options.RequireCounts, file, notes))
+            {
+                genes = chosen.Select(k => names[k]).ToArray();
+                float[,] block = reader.ReadColumnsAt(chosen, keep, layer);
+                counts = new float[block.Length];
+                Buffer.BlockCopy(block, 0, counts, 0, block.Length * sizeof(float));
+                int bad = Array.FindIndex(counts, v => !float.IsFinite(v));
+                if (bad >= 0)
+                    throw new InvalidDataException($"{file}: spot {barcodes[bad / genes.Length]}, gene {genes[bad % genes.Length]} has a non-finite count.");
+            }
         }
 
         double? mpp = options.MicronsPerPixel ?? knownMicronsPerPixel ?? layoutMicronsPerPixel(reader);

@@ -75,4 +75,17 @@ internal static class GeneNames
             notes.Add($"{missing.Count} of {distinct.Count} requested gene(s) are absent from {source}: {string.Join(", ", missing.Take(10))}{(missing.Count > 10 ? ", ..." : "")}");
         return chosen.ToArray();
     }
+
+    /// <summary>
+    /// Whether a counts column can be built from <paramref name="chosen"/> genes: none chosen is an error when
+    /// counts are required, otherwise the section loads without counts (noted).
+    /// </summary>
+    /// <exception cref="InvalidDataException">No gene was chosen and counts are required.</exception>
+    public static bool KeepCounts(int[] chosen, bool required, string source, List<string> notes)
+    {
+        if (chosen.Length > 0) return true;
+        if (required) throw new InvalidDataException($"{source}: none of the requested genes is present, so there are no counts to load.");
+        notes.Add("none of the requested genes is present: loaded without counts");
+        return false;
+    }
 }

@@ -130,8 +130,11 @@ public static class VisiumLoader
             if (expression.Length == 0) throw new InvalidDataException($"{matrix.Source}: no 'Gene Expression' feature.");
             string[] names = GeneNames.Resolve(expression.Select(f => matrix.FeatureNames[f]).ToArray(), options.StrictGeneNames, matrix.Source, notes);
             int[] chosen = GeneNames.Select(names, options.Genes, matrix.Source, notes);
-            genes = chosen.Select(k => names[k]).ToArray();
-            counts = matrix.Densify(matrixRows, chosen.Select(k => expression[k]).ToArray());
+            if (GeneNames.KeepCounts(chosen, options.RequireCounts, matrix.Source, notes))
+            {
+                genes = chosen.Select(k => names[k]).ToArray();
+                counts = matrix.Densify(matrixRows, chosen.Select(k => expression[k]).ToArray());
+            }
         }
         var image = new SlideReference(imagePath, mpp);
         var data = SpotTableBuilder.Build(barcodes, spotRows.Select(i => positions[i].ArrayCol).ToArray(),
