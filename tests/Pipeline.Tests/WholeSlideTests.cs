@@ -113,17 +113,21 @@ public class WholeSlideTests
     }
 
     [Fact]
-    public void SlideOpener_PicksOpenSlideForTiledTiff_AndLibvipsForPlainImages()
+    public void SlideOpener_ReadsPlainImagesAndGenericTiffWithLibvips_UnlessOpenSlideIsAskedFor()
     {
         using var folder = new TempFolder();
         string pyramid = Pyramid(folder);
-        using (var slide = SlideOpener.Open(pyramid)) Assert.IsType<OpenSlideSlide>(slide);
+        Assert.Equal(SlideOpener.GenericTiffVendor, OpenSlideSlide.DetectVendor(pyramid));
+        using (var slide = SlideOpener.Open(pyramid)) Assert.IsType<VipsSlide>(slide);
+        using (var slide = SlideOpener.Open(pyramid, SlideReader.OpenSlide)) Assert.IsType<OpenSlideSlide>(slide);
         using (var plain = SlideOpener.Open(folder.File("source.ppm")))
         {
             Assert.IsType<VipsSlide>(plain);
             Assert.Equal([new SlideLevel(Width, Height, 1)], plain.Levels);
             Assert.Null(plain.MicronsPerPixel);
         }
+        Assert.Null(OpenSlideSlide.DetectVendor(folder.File("source.ppm")));
+        Assert.ThrowsAny<IOException>(() => SlideOpener.Open(folder.File("source.ppm"), SlideReader.OpenSlide));
     }
 
     [Fact]
@@ -191,11 +195,13 @@ public class WholeSlideTests
         Assert.Throws<ArgumentException>(() => PatchSampler.SelectLevel(slide.Levels, 0));
     }
 
-    [Fact]
-    public void PatchSampler_OnACoarserLevel_MatchesDownsamplingTheSource()
+    [Theory]
+    [InlineData(SlideReader.OpenSlide)]
+    [InlineData(SlideReader.Vips)]
+    public void PatchSampler_OnACoarserLevel_MatchesDownsamplingTheSource(SlideReader reader)
     {
         using var folder = new TempFolder();
-        using var slide = SlideOpener.Open(Pyramid(folder));
+        using var slide = SlideOpener.Open(Pyramid(folder), reader);
         using var source = VipsImage.Open(folder.File("source.ppm"));
         var fromPyramid = new float[3 * 32 * 32];
         var fromSource = new float[3 * 32 * 32];
@@ -208,11 +214,13 @@ public class WholeSlideTests
         Assert.True(fromPyramid[31] > fromPyramid[0]);
     }
 
-    [Fact]
-    public void OpenSlide_ConcurrentReads_EqualSerialReads()
+    [Theory]
+    [InlineData(SlideReader.OpenSlide)]
+    [InlineData(SlideReader.Vips)]
+    public void ConcurrentReads_EqualSerialReads(SlideReader reader)
     {
         using var folder = new TempFolder();
-        using var slide = SlideOpener.Open(Pyramid(folder));
+        using var slide = SlideOpener.Open(Pyramid(folder), reader);
         var points = Enumerable.Range(0, 64).Select(i => (X: 100 + i * 19 % 1300, Y: 80 + i * 37 % 900, Level: i % 3)).ToArray();
         var serial = points.Select(p => Read(slide, p.Level, p.X >> p.Level, p.Y >> p.Level, 64, 64)).ToArray();
         var parallel = new byte[points.Length][];
@@ -249,6 +257,7 @@ public class WholeSlideTests
         using var folder = new TempFolder();
         string path = Pyramid(folder, pixelsPerMm: null);   // libvips writes 1 px/mm: not a microscope resolution
         using (var slide = SlideOpener.Open(path)) Assert.Null(slide.MicronsPerPixel);
+        using (var slide = SlideOpener.Open(path, SlideReader.OpenSlide)) Assert.Null(slide.MicronsPerPixel);
         var data = PatchAndFeatureTests.Spots(path, null, (520, 480));
         var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 64, 32).Fit(data).Transform(data);
         var error = Assert.Throws<InvalidDataException>(() => patches.ReadBatches(["Patch"]).ToList());
@@ -277,9 +286,10 @@ public class WholeSlideTests
     }
 
     [Theory]
-    [InlineData(0.5)]
-    [InlineData(0.02)]
-    public void TruncatedTiff_FailsWithAClearIOException(double keep)
+    [InlineData(0.5, SlideReader.Auto)]
+    [InlineData(0.02, SlideReader.Auto)]
+    [InlineData(0.5, SlideReader.Vips)]
+    public void TruncatedTiff_FailsWithAClearIOException(double keep, SlideReader reader)
     {
         using var folder = new TempFolder();
         var bytes = File.ReadAllBytes(Pyramid(folder));
@@ -287,7 +297,7 @@ public class WholeSlideTests
         File.WriteAllBytes(path, bytes[..(int)(bytes.Length * keep)]);
         var error = Record.Exception(() =>
         {
-            using var slide = SlideOpener.Open(path);
+            using var slide = SlideOpener.Open(path, reader);
             for (int level = 0; level < slide.Levels.Count; level++)
                 _ = Read(slide, level, 0, 0, slide.Levels[level].Width, slide.Levels[level].Height);
         });
@@ -302,11 +312,12 @@ public class WholeSlideTests
         var bytes = File.ReadAllBytes(Pyramid(folder));
         string path = folder.File("cut.tif");
         foreach (double keep in new[] { 0.1, 0.3, 0.7, 0.9, 0.97 })
+        foreach (var reader in new[] { SlideReader.Auto, SlideReader.OpenSlide })
         {
             File.WriteAllBytes(path, bytes[..(int)(bytes.Length * keep)]);
             var error = Record.Exception(() =>
             {
-                using var slide = SlideOpener.Open(path);
+                using var slide = SlideOpener.Open(path, reader);
                 for (int level = 0; level < slide.Levels.Count; level++)
                     _ = Read(slide, level, 0, 0, slide.Levels[level].Width, slide.Levels[level].Height);
             });
