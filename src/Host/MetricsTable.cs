@@ -22,6 +22,8 @@ public static class MetricsTable
             ("MAE", m => F(m.Mae)),
             ("RVD", m => F(m.Rvd)),
             ("genes w/o PCC", m => m.UndefinedCorrelationGenes.ToString(CultureInfo.InvariantCulture)),
+            ("coverage 80%", m => F(m.Coverage80)),
+            ("coverage 90%", m => F(m.Coverage90)),
         };
         int width = Math.Max(10, rows.Max(r => r.Model.Length) + 2);
         output.WriteLine("metric".PadRight(16) + string.Concat(rows.Select(r => r.Model.PadLeft(width))));

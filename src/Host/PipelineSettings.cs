@@ -17,6 +17,7 @@ namespace MlNetStem.Host;
 /// <param name="EmbeddingCache">Folder caching ONNX embeddings between runs, or null.</param>
 /// <param name="Trainer">Trainer name: "ridge" or "mlp".</param>
 /// <param name="Epochs">Training epochs for iterative trainers (null: the trainer's default).</param>
+/// <param name="Sampling">Sampling choices for diffusion trainers.</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -28,10 +29,11 @@ public sealed record PipelineSettings(
     IReadOnlyList<string>? Encoders = null,
     string? EmbeddingCache = null,
     string Trainer = "ridge",
-    int? Epochs = null)
+    int? Epochs = null,
+    SamplingSettings? Sampling = null)
 {
     /// <summary>Trainers the command line offers.</summary>
-    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp"];
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp", "stem", "stem-fast"];
 
     /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
     public bool UsesOnnx => Encoders is { Count: > 0 };
@@ -46,8 +48,9 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge | mlp (demo: several, comma-separated, compared in one table)", "NAME", "ridge"),
-        new("epochs", "training epochs for mlp (default: the trainer's own)", "N"),
+        new("trainer", "trainer: ridge | mlp | stem (diffusion DiT) | stem-fast (diffusion, residual-MLP denoiser); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
+        new("epochs", "training epochs for mlp and stem (default: the trainer's own)", "N"),
+        .. SamplingSettings.CommandOptions,
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
         new("encoder", "ONNX image encoder for --featurizer onnx (repeat or A.onnx,B.onnx to concatenate several)", "PATH"),
         new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx)", "DIR"),
@@ -101,6 +104,7 @@ public sealed record PipelineSettings(
             Encoders: encoders,
             EmbeddingCache: cache is null ? null : Path.GetFullPath(cache),
             Trainer: trainer,
+            Sampling: SamplingSettings.From(args),
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0));
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using MlNetStem.Data;
+using MlNetStem.Evaluation;
 using MlNetStem.Pipeline;
+using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Transforms.Expression;
 
 namespace MlNetStem.Host;
@@ -8,21 +10,38 @@ namespace MlNetStem.Host;
 /// <summary>Runs a fitted model over a section once, keeping the columns needed afterwards.</summary>
 public static class SectionScorer
 {
-    /// <summary>Output columns kept for writing and evaluation.</summary>
-    public static readonly string[] KeptColumns = [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY, "Expression", "Score"];
+    /// <summary>Output columns kept for writing and evaluation, besides the score's companions (Std, Lower/Upper intervals).</summary>
+    public static readonly string[] KeptColumns =
+        [SpotColumns.Barcode, SpotColumns.ArrayX, SpotColumns.ArrayY, SpotColumns.PixelX, SpotColumns.PixelY, "Expression", "Score"];
 
     /// <summary>Scores <paramref name="data"/>; returns the kept columns in memory and the throughput.</summary>
     public static (InMemoryDataView Scored, double SpotsPerSecond) Score(ITransformer model, IDataView data, IProgressReporter progress, TextWriter log)
     {
         ReportMissingGenes(model, data.Schema, log);
         var output = model.Transform(data);
-        var keep = KeptColumns.Where(c => output.Schema.Find(c) is not null).ToArray();
+        // The score and what diffusion models add to it (ScoreStd, ScoreLower80, ...); the draws themselves stay out.
+        var keep = KeptColumns.Where(c => output.Schema.Find(c) is not null)
+            .Concat(output.Schema.Columns.Select(c => c.Name).Where(n => n.StartsWith("Score", StringComparison.Ordinal) && n != "Score" && n != "ScoreDraws"))
+            .ToArray();
         var clock = Stopwatch.StartNew();
         InMemoryDataView scored;
         using (var scope = progress.Start("predicting spots", data.RowCount))
             scored = DataViewMaterializer.Materialize(output, keep, onBatch: n => scope.Advance(n), batchSize: 32);
         if (scored.Rows == 0) throw new InvalidDataException("No spot is left to predict (all were filtered out).");
         return (scored, scored.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
+    }
+
+    /// <summary>
+    /// Metrics of a scored section, with the empirical coverage of the 80% and 90% intervals
+    /// when the model produced them (diffusion models).
+    /// </summary>
+    public static ExpressionMetrics Evaluate(StemContext ctx, IDataView scored)
+    {
+        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        double? Coverage(string level) => scored.Schema.Find("ScoreLower" + level) is not null && scored.Schema.Find("ScoreUpper" + level) is not null
+            ? IntervalCoverage.Compute(scored, "Expression", "ScoreLower" + level, "ScoreUpper" + level)
+            : null;
+        return metrics with { Coverage80 = Coverage("80"), Coverage90 = Coverage("90") };
     }
 
     private static void ReportMissingGenes(ITransformer model, DataViewSchema schema, TextWriter log)

@@ -1,5 +1,6 @@
 using MlNetStem.Pipeline;
 using MlNetStem.Trainers;
+using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 using MlNetStem.Transforms;
@@ -31,13 +32,26 @@ public static class StandardPipeline
     {
         "ridge" => ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
         "mlp" => ctx.Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
+        "stem" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", "Features", "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
+
+    private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
+    {
+        var options = StemDiffusionOptions.Cpu with
+        {
+            Denoiser = settings.Trainer == "stem-fast" ? DenoiserKind.ResidualMlp : DenoiserKind.Dit,
+            Epochs = settings.Epochs ?? StemDiffusionOptions.Cpu.Epochs,
+        };
+        return settings.Sampling?.ApplyTo(options) ?? options;
+    }
 
     /// <summary>A one-line description of a fitted trainer for logs.</summary>
     public static string Describe(ITransformer trainer) => trainer switch
     {
         RidgeTransformer r => $"ridge: {r.FeatureCount} features → {r.OutputCount} genes, alpha {r.Alpha:G3}",
+        StemDiffusionTransformer d => $"Stem diffusion ({d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}): " +
+            $"{d.FeatureCount} features → {d.GeneCount} genes, {d.ParameterCount} parameters; sampler {d.Options.Sampler}, {d.Options.EffectiveSteps} steps, {d.Options.Draws} draws",
         MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",
         _ => trainer.GetType().Name,
     };

@@ -55,7 +55,7 @@ public sealed class DemoCommand : ICommand
             ctx.Model.Save(model, trainData.Schema, modelPath);
             var loaded = ctx.Model.Load(modelPath, out _);
             var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
-            var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+            var metrics = SectionScorer.Evaluate(ctx, scored);
             string predictions = Path.Combine(output, $"predictions{suffix}.csv");
             string metricsPath = Path.Combine(output, $"metrics{suffix}.json");
             PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);

@@ -16,6 +16,7 @@ public sealed class EvaluateCommand : ICommand
         new("model", "model archive from 'train'", "FILE"),
         new("output", "also write the metrics as JSON here", "FILE"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
+        .. SamplingSettings.CommandOptions,
     ];
 
     /// <inheritdoc />
@@ -24,9 +25,10 @@ public sealed class EvaluateCommand : ICommand
         string input = args.Require("input");
         var ctx = new StemContext { Progress = new ConsoleProgressReporter() };
         var model = ctx.Model.Load(args.Require("model"), out _);
+        SamplingSettings.From(args).ApplyTo(model);
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var (scored, _) = SectionScorer.Score(model, data, ctx.Progress, Console.Error);
-        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var metrics = SectionScorer.Evaluate(ctx, scored);
         MetricsTable.Write(Console.Out, [(Path.GetFileName(args.Require("model")), metrics)]);
         if (args.Get("output") is { } json) AtomicFile.WriteAllText(json, metrics.ToJson());
         return 0;
