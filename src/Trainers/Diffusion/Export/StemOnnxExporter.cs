@@ -1,0 +1,158 @@
+using System.Reflection;
+using MlNetStem.Onnx;
+using MlNetStem.Onnx.Writer;
+using MlNetStem.Trainers.Mlp;
+
+namespace MlNetStem.Trainers.Diffusion.Export;
+
+/// <summary>
+/// Exports a fitted <see cref="StemDiffusionTransformer"/> to ONNX (opset 17) for stock ONNX Runtime, ML.NET's
+/// ApplyOnnxModel included: the denoiser alone (<see cref="ExportDenoiser(StemDiffusionTransformer)"/>), or the whole
+/// prediction with the sampling loop inside the graph (<see cref="ExportSampler(StemDiffusionTransformer, StemOnnxSamplerOptions?)"/>).
+/// The files hold the weights as they are at export time (the EMA weights the model predicts with).
+/// </summary>
+public static class StemOnnxExporter
+{
+    /// <summary>Denoiser input x_t, float [N, G], in the model's standardized label units.</summary>
+    public const string NoisyInput = "x_t";
+
+    /// <summary>Denoiser input t, float [N]: the training-schedule timestep (0 … T−1) of each row.</summary>
+    public const string TimestepInput = "t";
+
+    /// <summary>Denoiser input cond, float [N, C]: the standardized condition ((embedding − mean) / std).</summary>
+    public const string ConditionInput = "cond";
+
+    /// <summary>Denoiser output ε, float [N, G].</summary>
+    public const string EpsilonOutput = "eps";
+
+    /// <summary>Denoiser output v (learned-range variance interpolation, about [−1, 1]), float [N, G].</summary>
+    public const string VarianceOutput = "v";
+
+    /// <summary>Sampler input: the spot embedding as the model's feature column holds it (one view), float [N, C].</summary>
+    public const string EmbeddingInput = "embedding";
+
+    /// <summary>Optional sampler input (see <see cref="StemOnnxSamplerOptions.NoiseInput"/>): float [N, Draws, K, G].</summary>
+    public const string NoiseInput = "noise";
+
+    /// <summary>Sampler output: predicted expression in label units, the mean of the draws, float [N, G].</summary>
+    public const string ExpressionOutput = "expression";
+
+    /// <summary>Sampler output: per-gene standard deviation of the draws, float [N, G].</summary>
+    public const string StdOutput = "expression_std";
+
+    /// <summary>Sampler output: every draw in label units, float [N, Draws, G].</summary>
+    public const string DrawsOutput = "expression_draws";
+
+    /// <summary>The denoiser as a model: (<see cref="NoisyInput"/>, <see cref="TimestepInput"/>, <see cref="ConditionInput"/>)
+    /// → (<see cref="EpsilonOutput"/>, <see cref="VarianceOutput"/>), batch dimension "N" dynamic.</summary>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    public static byte[] ExportDenoiser(StemDiffusionTransformer transformer) => BuildDenoiser(transformer).ToBytes();
+
+    /// <summary>Writes <see cref="ExportDenoiser(StemDiffusionTransformer)"/> to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public static void ExportDenoiser(StemDiffusionTransformer transformer, string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        BuildDenoiser(transformer).Save(path);
+    }
+
+    /// <summary>
+    /// The whole prediction as a model: <see cref="EmbeddingInput"/> [N, C] (plus <see cref="NoiseInput"/> when asked for)
+    /// → <see cref="ExpressionOutput"/> [N, G], <see cref="StdOutput"/> [N, G], <see cref="DrawsOutput"/> [N, Draws, G],
+    /// sampling in an ONNX Loop. Gene names are in the model's metadata ("genes", one per line).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Steps, draws or eta are out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    public static byte[] ExportSampler(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options = null) =>
+        BuildSampler(transformer, options).ToBytes();
+
+    /// <summary>Writes <see cref="ExportSampler(StemDiffusionTransformer, StemOnnxSamplerOptions?)"/> to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Steps, draws or eta are out of range.</exception>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public static void ExportSampler(StemDiffusionTransformer transformer, string path, StemOnnxSamplerOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        BuildSampler(transformer, options).Save(path);
+    }
+
+    /// <summary>K, the number of noise slots per draw of the <see cref="NoiseInput"/> input: 1 (x_T) plus one per
+    /// stochastic step (0 more for DDIM with η = 0 and for DPM-Solver++).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Steps or eta are out of range.</exception>
+    public static int NoiseSlots(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var (sampler, steps, eta, _) = Resolve(transformer, options);
+        return new SamplerOnnxGraph(transformer.Diffusion, sampler, steps, eta).NoiseSlots;
+    }
+
+    private static OnnxGraphBuilder BuildDenoiser(StemDiffusionTransformer transformer)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var denoiser = transformer.Denoiser;
+        var graph = new OnnxGraphBuilder("stem_denoiser")
+        {
+            DocString = $"MlNetStem Stem diffusion denoiser ({transformer.Options.Denoiser}): (x_t, t, cond) → (ε, v) for {denoiser.GeneCount} genes.",
+        };
+        graph.AddMetadata("mlnetstem.component", "StemDiffusion.Denoiser");
+        graph.AddMetadata("diffusion_steps", transformer.Options.DiffusionSteps.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (transformer.Genes is { } genes) graph.AddMetadata("genes", string.Join('\n', genes));
+        string x = graph.AddInput(NoisyInput, OnnxElementType.Float, "N", denoiser.GeneCount);
+        string t = graph.AddInput(TimestepInput, OnnxElementType.Float, "N");
+        string c = graph.AddInput(ConditionInput, OnnxElementType.Float, "N", denoiser.ConditionSize);
+        var (eps, v) = DenoiserOnnxGraph.Emit(new OnnxGraphOps(graph), (Torch.Nn.Module)denoiser, transformer.Options.Heads, x, t, c);
+        graph.AddNode("Identity", "", [eps], [EpsilonOutput]);
+        graph.AddNode("Identity", "", [v], [VarianceOutput]);
+        graph.AddOutput(EpsilonOutput, OnnxElementType.Float, "N", denoiser.GeneCount);
+        graph.AddOutput(VarianceOutput, OnnxElementType.Float, "N", denoiser.GeneCount);
+        return graph;
+    }
+
+    private static OnnxGraphBuilder BuildSampler(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(transformer);
+        var (sampler, steps, eta, draws) = Resolve(transformer, options);
+        var plan = new SamplerOnnxGraph(transformer.Diffusion, sampler, steps, eta);
+        var labels = Field<Standardization>(transformer, "_labelScaling");
+        bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
+        return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, Field<Standardization>(transformer, "_featureScaling"),
+            labels, clip ? ClipBounds(transformer, labels) : null, draws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
+    }
+
+    /// <summary>The clip bounds <see cref="StemDiffusionTransformer"/> samples with, in standardized units: the training
+    /// range widened by half its width on each side (same float arithmetic, so the clamps agree exactly).</summary>
+    private static (float[], float[]) ClipBounds(StemDiffusionTransformer transformer, Standardization labels)
+    {
+        var min = Field<float[]>(transformer, "_labelMin");
+        var max = Field<float[]>(transformer, "_labelMax");
+        int g = labels.Width;
+        var lower = new float[g];
+        var upper = new float[g];
+        for (int j = 0; j < g; j++)
+        {
+            float lo = (min[j] - labels.Mean[j]) / labels.Std[j], hi = (max[j] - labels.Mean[j]) / labels.Std[j];
+            float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
+            (lower[j], upper[j]) = (lo - margin, hi + margin);
+        }
+        return (lower, upper);
+    }
+
+    private static (DiffusionSampler Sampler, int Steps, double Eta, int Draws) Resolve(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)
+    {
+        var o = transformer.Options with
+        {
+            Sampler = options?.Sampler ?? transformer.Options.Sampler,
+            Steps = options?.Steps ?? transformer.Options.Steps,
+            Eta = options?.Eta ?? transformer.Options.Eta,
+            Draws = options?.Draws ?? transformer.Options.Draws,
+        };
+        if (o.Draws < 1) throw new ArgumentOutOfRangeException(nameof(options), o.Draws, "Draws must be at least 1.");
+        return (o.Sampler, o.EffectiveSteps, o.Eta, o.Draws);
+    }
+
+    // The transformer keeps its standardization and label range private; read them here until it offers internal accessors.
+    private static T Field<T>(StemDiffusionTransformer transformer, string field) where T : class =>
+        typeof(StemDiffusionTransformer).GetField(field, BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(transformer) as T
+        ?? throw new InvalidOperationException($"StemOnnxExporter: {nameof(StemDiffusionTransformer)} has no {typeof(T).Name} field '{field}'.");
+}
