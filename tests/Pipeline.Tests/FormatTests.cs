@@ -233,6 +233,20 @@ public class FormatTests
         Assert.Matches("(?i)microns.per.pixel", error.Message);
     }
 
+    [Theory]
+    [InlineData("small.jpg", "copy")]
+    [InlineData("small.tif", "tiffsave")]
+    public void Hest_SlideSmallerThanTheSpots_ErrorCountsTheSpotsOutside(string name, string vipsCommand)
+    {
+        RequirePython();
+        using var folder = new TempFolder();
+        var hest = HestFixture.Write(folder.Path, "S1", metadata: "json");
+        WriteImage(folder.File(name), 100, 100, vipsCommand);
+        var error = Assert.Throws<InvalidDataException>(() => SectionLoader.Load(hest.Root, new SectionLoadOptions { ImagePath = folder.File(name) }));
+        // Spots at x = 20 + 25i, y = 30 + 15i (i = 0..11, spot 4 without position): those with i ≥ 4 leave a 100×100 image.
+        Assert.Contains("7 of 11 spot(s) lie outside the 100×100 image", error.Message);
+    }
+
     [Fact]
     public void Hest_TruncatedH5ad_IsAClearError()
     {
@@ -386,6 +400,14 @@ public class FormatTests
             Assert.Equal(hest.Y[i], spatial[i][1], 9);
         }
         Assert.Equal(Path.GetFullPath(modelPath), root.GetProperty("uns").GetProperty("model").GetString());
+
+        // Space Ranger output through the same command (none of its genes is in the panel: predicted from the image alone).
+        var visium = VisiumFixture.Write(folder.File("visium"), matrixAsH5: true, positionsWithHeader: true);
+        var fromVisium = RunCli("predict", "--input", visium.Outs, "--image", visium.FullresImage, "--model", modelPath, "--output", folder.File("visium.h5ad"));
+        Assert.True(fromVisium.Code == 0, fromVisium.Err);
+        Assert.Contains("loaded outs (Visium): 9 spots, no counts, 0.5 µm/px", fromVisium.Err);
+        using var visiumCheck = CheckWithAnnData(folder.File("visium.h5ad"));
+        Assert.Equal(visium.ExpectedBarcodes, Strings(visiumCheck.RootElement.GetProperty("obs_names")));
 
         // The same input to CSV, and an unknown extension refused.
         var csv = RunCli("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.csv"));
@@ -628,6 +650,20 @@ public class FormatTests
             return fixture;
         }
 
+        // Starting Python with anndata costs ~2 s, so each distinct spec is written once per test run.
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Written = new();
+
+        private static string H5adFor(string spec) => Written.GetOrAdd(spec, key => new Lazy<string>(() =>
+        {
+            string cache = Path.Combine(AppContext.BaseDirectory, "format-fixture-cache");
+            Directory.CreateDirectory(cache);
+            string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
+            string specPath = Path.Combine(cache, hash + ".json"), h5ad = Path.Combine(cache, hash + ".h5ad");
+            File.WriteAllText(specPath, key);
+            RunPython("h5ad", specPath, h5ad);
+            return h5ad;
+        })).Value;
+
         private void Save(string id, string metadata, bool scalefactors, Action<string> image, int nanSpot, double micronsPerPixel = 0.25)
         {
             Directory.CreateDirectory(Path.Combine(Root, "st"));
@@ -646,10 +682,7 @@ public class FormatTests
                 },
             };
             if (scalefactors) spec["spot_diameter_fullres"] = SpotDiameterFullres;
-            string specPath = Path.Combine(Root, "spec.json");
-            File.WriteAllText(specPath, JsonSerializer.Serialize(spec));
-            RunPython("h5ad", specPath, Path.Combine(Root, "st", id + ".h5ad"));
-            File.Delete(specPath);
+            File.Copy(H5adFor(JsonSerializer.Serialize(spec)), Path.Combine(Root, "st", id + ".h5ad"));
             image(Path.Combine(Root, "wsis", id + ".tif"));
             string mpp = micronsPerPixel.ToString("R", CultureInfo.InvariantCulture);
             if (metadata == "json")
