@@ -59,8 +59,12 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
             VipsNative.g_value_set_string(value, path);
             VipsNative.g_object_set_property(operation, "filename", value);
             VipsNative.g_value_unset(value);
-            // Random access decoded into memory (no 276 MB temp file per slide); fail on truncated data.
-            string options = "access=random,memory=true,fail_on=truncated" + (page > 0 ? $",page={page}" : "");
+            // Random access; fail on truncated data. JPEG/PNG cannot be read by region, so they are
+            // decoded whole into memory (not a 276 MB temp file per slide). TIFF must not be: tiled
+            // levels are read tile by tile, and memory=true would decode a 40k² level (5 GB) at once.
+            bool tiff = (Marshal.PtrToStringUTF8(loader) ?? "").Contains("Tiff", StringComparison.OrdinalIgnoreCase);
+            string options = (tiff ? "access=random,fail_on=truncated" : "access=random,memory=true,fail_on=truncated")
+                + (page > 0 ? $",page={page}" : "");
             if (VipsNative.vips_object_set_from_string(operation, options) != 0)
                 throw new VipsException($"open '{path}'", VipsLibrary.TakeError());
             built = VipsNative.vips_cache_operation_build(operation);
