@@ -1,5 +1,7 @@
 using MlNetStem.Data;
 using MlNetStem.Model;
+using MlNetStem.Onnx;
+using MlNetStem.Onnx.Writer;
 using MlNetStem.Pipeline;
 
 namespace MlNetStem.Trainers.Ridge;
@@ -71,6 +73,38 @@ public sealed class RidgeTransformer : ColumnMapperTransformer
             }
             return result;
         };
+    }
+
+    /// <summary>Input name of the exported ONNX graph.</summary>
+    public const string OnnxInputName = "features";
+
+    /// <summary>Output name of the exported ONNX graph.</summary>
+    public const string OnnxOutputName = "expression";
+
+    /// <summary>
+    /// The model as ONNX (opset 17): <see cref="OnnxInputName"/> float [N, D] → MatMul + Add →
+    /// <see cref="OnnxOutputName"/> float [N, K]; gene names in the metadata entry "genes".
+    /// </summary>
+    public byte[] ExportOnnx() => BuildOnnx().ToBytes();
+
+    /// <summary>Writes <see cref="ExportOnnx()"/> to <paramref name="path"/> atomically.</summary>
+    public void ExportOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        BuildOnnx().Save(path);
+    }
+
+    private OnnxGraphBuilder BuildOnnx()
+    {
+        var g = new OnnxGraphBuilder("ridge_regression") { DocString = $"MlNetStem ridge regression: {FeatureCount} features → {OutputCount} genes." };
+        g.AddMetadata("mlnetstem.component", "RidgeRegression");
+        if (_genes is not null) g.AddMetadata("genes", string.Join('\n', _genes));
+        string x = g.AddInput(OnnxInputName, OnnxElementType.Float, "N", FeatureCount);
+        string w = g.AddInitializer("ridge.weight", _weights, FeatureCount, OutputCount);
+        string y = g.AddNode("MatMul", [x, w]);
+        g.AddNode("Add", "", [y, g.AddInitializer("ridge.bias", _bias, OutputCount)], [OnnxOutputName]);
+        g.AddOutput(OnnxOutputName, OnnxElementType.Float, "N", OutputCount);
+        return g;
     }
 
     /// <inheritdoc />

@@ -1,0 +1,29 @@
+using MlNetStem.Data;
+using MlNetStem.Onnx;
+using MlNetStem.Trainers.Ridge;
+using Xunit;
+
+namespace MlNetStem.Trainers.Tests;
+
+public class RidgeOnnxTests
+{
+    [Fact]
+    public void Ridge_OnnxExport_MatchesInProcessPrediction()
+    {
+        var random = new Random(5);
+        int rows = 30, d = 6, k = 3;
+        var x = Enumerable.Range(0, rows * d).Select(_ => (float)random.NextDouble()).ToArray();
+        var y = Enumerable.Range(0, rows * k).Select(i => x[i / k * d + i % k] * 2 + (float)random.NextDouble() * 0.1f).ToArray();
+        var data = new InMemoryDataView(new DataViewSchema([
+            new SchemaColumn("Features", ColumnType.FloatTensor(d)),
+            new SchemaColumn("Expression", ColumnType.FloatTensor(k), ["A", "B", "C"]),
+        ]), rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
+        var model = new StemContext(1).Trainers.Ridge().Fit(data);
+        var expected = model.Transform(data).ReadBatches(["Score"]).Single().GetFloats("Score");
+        using var session = OnnxSession.FromBytes(model.ExportOnnx());
+        var actual = session.Run(new Dictionary<string, OnnxTensor> { [RidgeTransformer.OnnxInputName] = OnnxTensor.Create(x, rows, d) },
+            RidgeTransformer.OnnxOutputName)[RidgeTransformer.OnnxOutputName].GetData<float>();
+        Assert.Equal(expected.Length, actual.Length);
+        Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) <= 1e-4f);
+    }
+}
