@@ -85,6 +85,20 @@ public class FormatTests
     }
 
     [Fact]
+    public void Visium_H5WrittenByH5pyWithFixedLengthStrings_LoadsLikeOurs()
+    {
+        RequirePython();
+        using var folder = new TempFolder();
+        var ours = VisiumFixture.Write(Path.Combine(folder.Path, "a"), matrixAsH5: true, positionsWithHeader: true);
+        var h5py = VisiumFixture.Write(Path.Combine(folder.Path, "b"), matrixAsH5: true, positionsWithHeader: true, h5ByH5py: true);
+        var expected = VisiumLoader.Load(ours.Outs).Data;
+        var actual = VisiumLoader.Load(h5py.Outs).Data;
+        foreach (string column in new[] { SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.Counts })
+            Assert.Equal(expected.GetColumnArray(column), actual.GetColumnArray(column));
+        Assert.Equal(expected.Schema[SpotColumns.Counts].SlotNames, actual.Schema[SpotColumns.Counts].SlotNames);
+    }
+
+    [Fact]
     public void Visium_GenesOption_ReadsOnlyThoseAndNotesTheAbsentOnes()
     {
         using var folder = new TempFolder();
@@ -393,6 +407,7 @@ public class FormatTests
         Assert.Equal(hest.Barcodes, Strings(root.GetProperty("obs_names")));
         Assert.Equal(panel, Strings(root.GetProperty("var_names")));
         Assert.True(root.GetProperty("x_finite").GetBoolean());
+        Assert.Equal(["observed"], Strings(root.GetProperty("layers")));   // the section's log-normalized counts over the panel
         var spatial = root.GetProperty("spatial").EnumerateArray().Select(r => r.EnumerateArray().Select(e => e.GetDouble()).ToArray()).ToArray();
         for (int i = 0; i < hest.Barcodes.Length; i++)
         {
@@ -517,7 +532,7 @@ public class FormatTests
         }
 
         public static VisiumFixture Write(string root, bool matrixAsH5, bool positionsWithHeader, string? omitDataset = null,
-            int dropLastEntries = 0, string barcodeSuffix = "-1")
+            int dropLastEntries = 0, string barcodeSuffix = "-1", bool h5ByH5py = false)
         {
             string outs = Path.Combine(root, "outs");
             string spatial = Path.Combine(outs, "spatial");
@@ -551,7 +566,17 @@ public class FormatTests
                 indptr.Add(indices.Count);
             }
             string[] types = ["Gene Expression", "Gene Expression", "Gene Expression", "Gene Expression", "Gene Expression", "Antibody Capture"];
-            if (matrixAsH5)
+            if (h5ByH5py)
+            {
+                string spec = Path.Combine(root, "tenx.json");
+                File.WriteAllText(spec, JsonSerializer.Serialize(new
+                {
+                    barcodes = countBarcodes, data, indices, indptr, names = FeatureNames, types,
+                    ids = FeatureNames.Select((_, i) => $"ENSG{i:D5}").ToArray(),
+                }));
+                RunPython("tenx", spec, Path.Combine(outs, "filtered_feature_bc_matrix.h5"));
+            }
+            else if (matrixAsH5)
             {
                 using var file = Hdf5File.Create(Path.Combine(outs, "filtered_feature_bc_matrix.h5"));
                 using var m = file.CreateGroup("matrix");

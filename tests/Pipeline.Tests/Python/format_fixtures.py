@@ -2,6 +2,7 @@
 
   h5ad SPEC.json OUT.h5ad   write an AnnData file from a JSON spec (see FormatTests.WriteH5ad)
   patches SPEC.json OUT.h5  write a HEST-style patch file (img, coords, barcode as fixed-length bytes)
+  tenx SPEC.json OUT.h5     write a Space Ranger filtered_feature_bc_matrix.h5 (fixed-length strings, as 10x does)
   check FILE.h5ad           print a JSON summary of a file as anndata reads it
 """
 import json
@@ -50,6 +51,26 @@ def plain(v):
     return str(v)
 
 
+def write_tenx(spec_path, out):
+    import h5py
+
+    spec = json.load(open(spec_path))
+    fixed = lambda values: np.array([v.encode() for v in values], dtype=f"S{max(len(v) for v in values)}")
+    with h5py.File(out, "w") as f:
+        m = f.create_group("matrix")
+        m.create_dataset("barcodes", data=fixed(spec["barcodes"]))
+        m.create_dataset("data", data=np.array(spec["data"], dtype=np.int32), compression="gzip")
+        m.create_dataset("indices", data=np.array(spec["indices"], dtype=np.int64), compression="gzip")
+        m.create_dataset("indptr", data=np.array(spec["indptr"], dtype=np.int64))
+        m.create_dataset("shape", data=np.array([len(spec["names"]), len(spec["barcodes"])], dtype=np.int32))
+        feats = m.create_group("features")
+        feats.create_dataset("name", data=fixed(spec["names"]))
+        feats.create_dataset("id", data=fixed(spec["ids"]))
+        feats.create_dataset("feature_type", data=fixed(spec["types"]))
+        feats.create_dataset("genome", data=fixed(["GRCh38"] * len(spec["names"])))
+        feats.create_dataset("_all_tag_keys", data=np.array([b"genome"]))
+
+
 def check(path):
     import anndata
 
@@ -75,6 +96,8 @@ if __name__ == "__main__":
         write_h5ad(sys.argv[2], sys.argv[3])
     elif cmd == "patches":
         write_patches(sys.argv[2], sys.argv[3])
+    elif cmd == "tenx":
+        write_tenx(sys.argv[2], sys.argv[3])
     elif cmd == "check":
         check(sys.argv[2])
     else:
