@@ -23,6 +23,7 @@ public sealed record SectionLoadOptions
     /// <summary>
     /// Genes to read (by name, after duplicates were made unique); null reads every gene. Genes absent
     /// from the data are left out and noted. Lets .h5ad input be read without densifying all genes.
+    /// Honoured by the Visium, HEST and .h5ad loaders; HER2ST folders always load every gene.
     /// </summary>
     public IReadOnlyList<string>? Genes { get; init; }
 

@@ -114,6 +114,7 @@ public static class VisiumLoader
                 $"no full-resolution image given: using {Path.GetFileName(imagePath)} with pixel coordinates scaled by {which} = {coordinateScale:G6}"));
         }
         if (mpp is { } m && (!(m > 0) || !double.IsFinite(m))) throw new ArgumentException($"Microns per pixel must be positive, got {m}.");
+        if (mpp is null) notes.Add("µm per pixel unknown (no spot_diameter_fullres): give it (MicronsPerPixel / --mpp) before cutting patches of a physical size");
 
         string[] barcodes = spotRows.Select(i => positions[i].Barcode).ToArray();
         double[] px = spotRows.Select(i => positions[i].PixelCol * coordinateScale).ToArray();

@@ -112,6 +112,19 @@ public class FormatTests
     }
 
     [Fact]
+    public void Visium_WithoutAnyImage_AsksForTheFullResolutionOne_AndWithoutScaleFactorsLeavesPixelSizeUnknown()
+    {
+        using var folder = new TempFolder();
+        var fx = VisiumFixture.Write(folder.Path, matrixAsH5: true, positionsWithHeader: true);
+        File.Delete(Path.Combine(fx.Outs, "spatial", "tissue_hires_image.png"));
+        Assert.Contains("Give the full-resolution H&E image", Assert.Throws<FileNotFoundException>(() => SectionLoader.Load(fx.Outs)).Message);
+        File.Delete(Path.Combine(fx.Outs, "spatial", "scalefactors_json.json"));
+        var section = SectionLoader.Load(fx.Outs, new SectionLoadOptions { ImagePath = fx.FullresImage });
+        Assert.Null(section.MicronsPerPixel);
+        Assert.Contains(section.Notes, n => n.StartsWith("µm per pixel unknown"));
+    }
+
+    [Fact]
     public void Visium_StrictGeneNames_RejectsDuplicates()
     {
         using var folder = new TempFolder();
