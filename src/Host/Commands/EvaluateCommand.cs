@@ -12,7 +12,7 @@ public sealed class EvaluateCommand : ICommand
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("input", "sequenced section folder (HER2ST layout)", "DIR"),
+        new("input", "sequenced section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad", "DIR"),
         new("model", "model archive from 'train'", "FILE"),
         new("output", "also write the metrics as JSON here", "FILE"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),

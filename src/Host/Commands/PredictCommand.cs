@@ -22,6 +22,7 @@ public sealed class PredictCommand : ICommand
         new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
         new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
         new("sample", "sample id of a HEST folder holding several", "ID"),
+        .. SamplingSettings.CommandOptions,
     ];
 
     /// <inheritdoc />
@@ -35,6 +36,7 @@ public sealed class PredictCommand : ICommand
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
         var ctx = new StemContext { Progress = new ConsoleProgressReporter() };
         var model = ctx.Model.Load(modelPath, out _);
+        SamplingSettings.From(args).ApplyTo(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
         var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,

@@ -14,7 +14,7 @@ public sealed class TrainCommand : ICommand
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("input", "training section folder (HER2ST layout)", "DIR"),
+        new("input", "training section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad", "DIR"),
         new("model", "where to write the model archive", "FILE", "model.zip"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
         new("seed", "random seed", "N", "1"),
