@@ -75,4 +75,39 @@ public class CliTests
         Assert.Contains("mean PCC", evaluate.Out);
         Assert.Contains("\"MeanPcc\"", File.ReadAllText(folder.File("m.json")));
     }
+
+    [Fact]
+    public void StemFast_TrainPredictWithSamplingOptions_AndExportToOnnx()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("stem.zip");
+        var train = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--trainer", "stem-fast",
+            "--epochs", "3", "--genes", "10", "--patch-px", "64");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("Stem diffusion (ResidualMlp", train.Out);
+        var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"),
+            "--sampler", "ddim", "--steps", "4", "--draws", "3");
+        Assert.True(predict.Code == 0, predict.Err);
+        Assert.Equal(10 + 3, File.ReadLines(folder.File("p.csv")).First().Split(',').Length);
+        var evaluate = Run("evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--steps", "3", "--draws", "4");
+        Assert.True(evaluate.Code == 0, evaluate.Err);
+        Assert.Contains("coverage 80%", evaluate.Out);
+        var export = Run("export", "--model", model, "--onnx", folder.File("stem.onnx"), "--steps", "3", "--draws", "2");
+        Assert.True(export.Code == 0, export.Err);
+        using var session = MlNetStem.Onnx.OnnxSession.Load(folder.File("stem.onnx"));
+        Assert.Equal("embedding", Assert.Single(session.Inputs).Name);
+    }
+
+    [Fact]
+    public void SamplingOptionsOnARidgeModel_AreAUsageError()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("r.zip");
+        Assert.Equal(0, Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--genes", "5", "--patch-px", "32").Code);
+        var (code, _, err) = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--draws", "5");
+        Assert.Equal(2, code);
+        Assert.Contains("diffusion", err);
+        Assert.Equal(0, Run("export", "--model", model, "--onnx", folder.File("r.onnx")).Code);
+        Assert.True(File.Exists(folder.File("r.onnx")));
+    }
 }
