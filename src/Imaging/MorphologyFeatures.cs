@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace MlNetStem.Imaging;
 
 /// <summary>
@@ -34,9 +36,25 @@ public static class MorphologyFeatures
         if (features.Length != Count) throw new ArgumentException($"Feature buffer holds {features.Length} floats, need {Count}.");
 
         int n = size * size;
-        var h = new float[n];
-        var e = new float[n];
-        var gray = new float[n];
+        // Pooled: at 224 px each plane is 196 KB, a large-object allocation; three per patch at
+        // hundreds of patches per second made the large-object heap balloon between gen-2 GCs.
+        // Rented arrays may be longer than n; every use below indexes within n.
+        float[] h = ArrayPool<float>.Shared.Rent(n), e = ArrayPool<float>.Shared.Rent(n), gray = ArrayPool<float>.Shared.Rent(n);
+        try
+        {
+            ComputeInto(chw, size, h, e, gray, features);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(h);
+            ArrayPool<float>.Shared.Return(e);
+            ArrayPool<float>.Shared.Return(gray);
+        }
+    }
+
+    private static void ComputeInto(ReadOnlySpan<float> chw, int size, float[] h, float[] e, float[] gray, Span<float> features)
+    {
+        int n = size * size;
         var f = new FeatureWriter(features);
 
         // Colour statistics and deconvolution in one pass.
