@@ -16,7 +16,7 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
 
     /// <summary>Tiny and fast: one block of width 32, few epochs, few draws, a 5-step DPM-Solver++.</summary>
     internal static StemDiffusionOptions Tiny(int seed = 3) => new(Depth: 1, HiddenSize: 32, Heads: 2, Epochs: 3, BatchSize: 32,
-        Draws: 4, Steps: 5, Seed: seed);
+        Draws: 4, Sampler: DiffusionSampler.DpmSolver2M, Steps: 5, Seed: seed);
 
     private static StemDiffusionTransformer Fit(StemDiffusionOptions options, IDataView data, IProgressReporter? progress = null) =>
         new StemDiffusionEstimator(options, progress).Fit(data);
@@ -172,6 +172,8 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         Assert.Equal(6, StemDiffusionOptions.Paper.Heads);
         Assert.Equal(DiffusionSampler.Ddpm, StemDiffusionOptions.Paper.Sampler);
         Assert.Equal(1000, StemDiffusionOptions.Paper.EffectiveSteps);
+        Assert.Equal(DiffusionSampler.RespacedDdpm, StemDiffusionOptions.Cpu.Sampler);
+        Assert.Equal(100, StemDiffusionOptions.Cpu.EffectiveSteps);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed record StemDiffusionOptions(
     int? Threads = 1,
     string? CheckpointDirectory = null,
     int CheckpointEvery = 10,
-    DiffusionSampler Sampler = DiffusionSampler.DpmSolver2M,
+    DiffusionSampler Sampler = DiffusionSampler.RespacedDdpm,
     int? Steps = null,
     double Eta = 0,
     int Draws = 20,
@@ -84,9 +84,11 @@ public sealed record StemDiffusionOptions(
     public static StemDiffusionOptions Paper { get; } = new(Depth: 12, HiddenSize: 384, Heads: 6, LearningRate: 1e-4,
         BatchSize: 256, Epochs: 2000, EmaDecay: 0.9999, Sampler: DiffusionSampler.Ddpm);
 
-    /// <summary>Small CPU configuration (the defaults): DiT depth 2, hidden 64, 2 heads, lr 1e-3, 150 epochs,
-    /// DPM-Solver++(2M) with 10 steps and 20 draws. Trains on one bundled section in about a minute on one core.</summary>
-    public static StemDiffusionOptions Cpu { get; } = new();
+    /// <summary>Small CPU configuration (the defaults, plus 100 sampling steps): DiT depth 2, hidden 64, 2 heads, lr 1e-3,
+    /// 150 epochs, respaced ancestral DDPM with 100 steps (mean PCC within 0.01 of the 1000-step sampler on the bundled
+    /// sample, 10× faster) and 20 draws. Trains on one bundled section in about a minute on one core.
+    /// <see cref="DiffusionSampler.DpmSolver2M"/> with 10 steps is another 10× faster but its ODE draws differ more.</summary>
+    public static StemDiffusionOptions Cpu { get; } = new(Steps: 100);
 
     /// <summary>The interval levels in effect.</summary>
     [JsonIgnore]

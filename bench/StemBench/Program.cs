@@ -1,0 +1,243 @@
+// Stem diffusion benchmarks. Usage:
+//   dotnet run -c Release --project bench/StemBench -- throughput [--steps N] [--threads T]
+//   dotnet run -c Release --project bench/StemBench -- samplers [--genes 50] [--epochs E] [--dit]
+//   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--full-ddpm-spots N (DiT, default 10)]
+// See README.md for what each measures and the recorded numbers.
+using System.Diagnostics;
+using System.Globalization;
+using MlNetStem;
+using MlNetStem.Data;
+using MlNetStem.Evaluation;
+using MlNetStem.Pipeline;
+using MlNetStem.Torch;
+using MlNetStem.Torch.Nn;
+using MlNetStem.Torch.Optim;
+using MlNetStem.Trainers;
+using MlNetStem.Trainers.Diffusion;
+using MlNetStem.Transforms;
+using MlNetStem.Transforms.Expression;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+string mode = args.Length > 0 ? args[0] : "throughput";
+int Arg(string name, int fallback)
+{
+    int i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+switch (mode)
+{
+    case "throughput":
+        Throughput(Arg("steps", 20), Arg("threads", 1));
+        break;
+    case "quality":
+        Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("full-ddpm-spots", 10), args.Contains("--agreement"));
+        break;
+    case "samplers":
+        Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
+        break;
+    default:
+        Console.Error.WriteLine("usage: StemBench throughput|quality|samplers [options]");
+        return 2;
+}
+return 0;
+
+// (a) Training samples/s of the DiT at the reference configuration of NATIVE-NOTES (random data): one step is
+// q_sample + denoiser forward + hybrid loss + backward + AdamW + EMA update, as in the Stem training loop.
+static void Throughput(int steps, int threads)
+{
+    const int genes = 50, condition = 1024, batch = 64;
+    TorchThreads.Set(threads);
+    Console.WriteLine($"training step: {genes} genes, condition {condition}, batch {batch}, libtorch {TorchThreads.LibTorchVersion}, {threads} thread(s), {Environment.ProcessorCount} cores");
+    foreach (var (name, options) in new[]
+    {
+        ("DiT depth 4, hidden 128, 2 heads", new StemDiffusionOptions(Depth: 4, HiddenSize: 128, Heads: 2)),
+        ("residual MLP depth 4, width 512", new StemDiffusionOptions(Denoiser: DenoiserKind.ResidualMlp, Depth: 4, HiddenSize: 128)),
+    })
+    {
+        using var generator = new Generator(1);
+        using var model = StemDiffusionEstimator.CreateDenoiser(options, genes, condition, generator);
+        using var diffusion = new GaussianDiffusion(1000);
+        using var optimizer = new AdamW(model.Parameters(), 1e-4, weightDecay: 0);
+        using var ema = new ExponentialMovingAverage(model, 0.9999);
+        using var x0 = Tensor.RandN([batch, genes], generator);
+        using var cond = Tensor.RandN([batch, condition], generator);
+        void Step()
+        {
+            using var scope = Tensor.NewScope();
+            optimizer.ZeroGrad();
+            var loss = diffusion.TrainingLoss((IDenoiser)model, x0, cond, Tensor.RandInt(0, 1000, [batch], generator), Tensor.RandN([batch, genes], generator));
+            loss.Backward();
+            optimizer.Step();
+            ema.Update();
+        }
+        for (int i = 0; i < 3; i++) Step();
+        var times = new List<double>();
+        for (int i = 0; i < steps; i++)
+        {
+            var clock = Stopwatch.StartNew();
+            Step();
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        times.Sort();
+        double median = times[times.Count / 2], best = times[0];
+        Console.WriteLine($"{name,-36} {model.ParameterCount,10:N0} params: median {median,7:0.0} ms/step = {batch * 1000 / median,6:0} samples/s " +
+            $"(best {batch * 1000 / best:0}); PyTorch reference (DiT) 137 samples/s → {batch * 1000 / median / 137:0.00}×");
+    }
+}
+
+// (b) + (c): train on C2, test on C3 with morphology features; ridge, MLP, Stem-DiT, Stem residual MLP in one table,
+// then the fast sampler's timing for 300 spots × 20 draws and its agreement with full 1000-step DDPM.
+static (StemContext Ctx, InMemoryDataView Train, InMemoryDataView Test) LoadSample(int panel)
+{
+    string root = AppContext.BaseDirectory;
+    while (!File.Exists(Path.Combine(root, "MlNetStem.sln"))) root = Path.GetDirectoryName(root)!;
+    var ctx = new StemContext(1);
+    var clock = Stopwatch.StartNew();
+    var trainSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C2")).Data;
+    var testSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C3")).Data;
+    // The preprocessing of src/Host/StandardPipeline.cs (morphology featurizer); only the trainer is swapped.
+    var features = ctx.Transforms.SelectGenes("Expression", "Counts", panel, GeneRanking.ExpressedThenVariable, missingGenes: MissingGenePolicy.Zero)
+        .Append(ctx.Transforms.LogNormalize("Expression"))
+        .Append(ctx.Transforms.DropEmptySpots("Expression"))
+        .Append(ctx.Transforms.LoadPatches("Patch", "Image", 112, 224))
+        .Append(ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
+        .Fit(trainSpots);
+    var train = ctx.Data.Cache(features.Transform(trainSpots), "Expression", "Features");
+    var test = ctx.Data.Cache(features.Transform(testSpots), "Expression", "Features");
+    int d = train.Schema["Features"].Type.Size;
+    Console.WriteLine($"HER2ST C2 → C3: {train.Rows} train / {test.Rows} test spots, {panel} genes (log2(x+1), expressed-then-variable), " +
+        $"{d} morphology features; featurized in {clock.Elapsed.TotalSeconds:0.0} s");
+    return (ctx, train, test);
+}
+
+// Every sampler against the others on C3 with one trained model: which fast setting matches 1000-step DDPM?
+static void Samplers(int panel, int epochs, bool dit)
+{
+    var (ctx, train, test) = LoadSample(panel);
+    var clock = Stopwatch.StartNew();
+    var model = ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+    {
+        Denoiser = dit ? DenoiserKind.Dit : DenoiserKind.ResidualMlp, Epochs = epochs, Seed = 1,
+    }).Fit(train);
+    Console.WriteLine($"{(dit ? "DiT" : "residual MLP")} trained in {clock.Elapsed.TotalSeconds:0.0} s; 20 draws per spot");
+    Console.WriteLine("| sampler | steps | η | mean PCC | MSE | RVD | cov80 | cov90 | seconds |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+    foreach (var (sampler, steps, eta) in new (DiffusionSampler, int?, double)[]
+    {
+        (DiffusionSampler.DpmSolver2M, 10, 0), (DiffusionSampler.DpmSolver2M, 20, 0), (DiffusionSampler.Ddim, 20, 0), (DiffusionSampler.Ddim, 20, 1),
+        (DiffusionSampler.Ddim, 50, 1), (DiffusionSampler.RespacedDdpm, 20, 0), (DiffusionSampler.RespacedDdpm, 50, 0),
+        (DiffusionSampler.RespacedDdpm, 100, 0), (DiffusionSampler.Ddpm, null, 0),
+    })
+    {
+        model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Eta = eta, Draws = 20 });
+        var c = Stopwatch.StartNew();
+        var scored = ctx.Data.Cache(model.Transform(test), "Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90");
+        double seconds = c.Elapsed.TotalSeconds;
+        var m = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        Console.WriteLine($"| {sampler} | {model.Options.EffectiveSteps} | {eta} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Rvd:0.000} | " +
+            $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | " +
+            $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000} | {seconds:0.0} |");
+    }
+}
+
+static void Quality(int panel, int epochs, int fullSpots, bool agreement)
+{
+    var (ctx, train, test) = LoadSample(panel);
+    int d = train.Schema["Features"].Type.Size;
+
+    var rows = new List<(string Name, ExpressionMetrics Metrics, double TrainSeconds, double PredictSeconds)>();
+    (ITransformer Model, double Seconds) Time(Func<ITransformer> fit)
+    {
+        var c = Stopwatch.StartNew();
+        var m = fit();
+        return (m, c.Elapsed.TotalSeconds);
+    }
+    ExpressionMetrics Score(ITransformer model, out double seconds, bool intervals)
+    {
+        var c = Stopwatch.StartNew();
+        var scored = ctx.Data.Cache(model.Transform(test), intervals
+            ? ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"] : ["Expression", "Score"]);
+        seconds = c.Elapsed.TotalSeconds;
+        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        return intervals
+            ? metrics with
+            {
+                Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
+                Coverage90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"),
+            }
+            : metrics;
+    }
+
+    var ridge = Time(() => ctx.Trainers.Ridge().Fit(train));
+    rows.Add(("ridge (GCV)", Score(ridge.Model, out var pr, false), ridge.Seconds, pr));
+    var mlp = Time(() => ctx.Trainers.Mlp(hiddenSizes: [256], epochs: 200, seed: 1).Fit(train));
+    rows.Add(("MLP 256, 200 ep", Score(mlp.Model, out var pm, false), mlp.Seconds, pm));
+    var dit = Time(() => ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with { Epochs = epochs, Seed = 1 }).Fit(train));
+    var fast = Time(() => ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with { Denoiser = DenoiserKind.ResidualMlp, Epochs = epochs, Seed = 1 }).Fit(train));
+    foreach (var (name, fitted) in new[] { ("Stem-DiT", dit), ("Stem residual MLP", fast) })
+    {
+        var stem = (StemDiffusionTransformer)fitted.Model;
+        stem.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 100 });
+        rows.Add(($"{name} ({epochs} ep, DDPM respaced 100)", Score(stem, out var p100, true), fitted.Seconds, p100));
+        stem.WithSampling(o => o with { Sampler = DiffusionSampler.DpmSolver2M, Steps = 10 });
+        rows.Add(($"{name} ({epochs} ep, DPM++(2M) 10)", Score(stem, out var p10, true), fitted.Seconds, p10));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("| model | PCC-10 | PCC-50 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
+    foreach (var (name, m, ts, ps) in rows)
+        Console.WriteLine($"| {name} | {m.Pcc10:0.000} | {(m.Pcc50 is { } p50 ? p50.ToString("0.000") : "–")} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Mae:0.000} | " +
+            $"{m.Rvd:0.000} | {(m.Coverage80 is { } c8 ? c8.ToString("0.000") : "–")} | {(m.Coverage90 is { } c9 ? c9.ToString("0.000") : "–")} | {ts:0.0} | {ps:0.0} |");
+
+    // (b) Sampling cost: 300 spots × 20 draws with the fast sampler, and full DDPM (1000 steps) on a subset for agreement.
+    var ditModel = (StemDiffusionTransformer)dit.Model;
+    var c3 = test.ReadBatches(["Features"], 100_000).Single().GetFloats("Features");
+    var three = new float[300 * d];
+    for (int i = 0; i < three.Length; i++) three[i] = c3[i % c3.Length];
+    var spots300 = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(d))]), 300,
+        new Dictionary<string, Array> { ["Features"] = three });
+    Console.WriteLine();
+    var fastModel = (StemDiffusionTransformer)fast.Model;
+    foreach (var (label, model, sampler, steps) in new[]
+    {
+        ("DiT", ditModel, DiffusionSampler.DpmSolver2M, 10),
+        ("residual MLP", fastModel, DiffusionSampler.RespacedDdpm, 100),
+        ("residual MLP", fastModel, DiffusionSampler.DpmSolver2M, 10),
+        ("residual MLP", fastModel, DiffusionSampler.Ddim, 20),
+        ("residual MLP", fastModel, DiffusionSampler.RespacedDdpm, 50),
+        ("residual MLP", fastModel, DiffusionSampler.Ddpm, 1000),
+    })
+    {
+        model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Draws = 20 });
+        var c = Stopwatch.StartNew();
+        foreach (var _ in model.Transform(spots300).ReadBatches(["Score"], 300)) { }
+        Console.WriteLine($"{label,-13} {sampler,-12} {steps,4} steps: 300 spots × 20 draws in {c.Elapsed.TotalSeconds,7:0.00} s");
+    }
+
+    // Agreement of the fast sampler with the paper's 1000-step DDPM: all C3 spots for the residual MLP, the first
+    // `fullSpots` for the DiT (1000 DiT steps on every spot take too long on 2 cores).
+    if (!agreement) return;
+    foreach (var (label, model, count) in new[] { ("DiT", ditModel, fullSpots), ("residual MLP", fastModel, test.Rows) })
+    {
+        var subset = ctx.Data.Cache(ctx.Data.TakeRows(test, count), "Expression", "Features");
+        ExpressionMetrics Run(DiffusionSampler sampler, int? steps, out double seconds)
+        {
+            model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Draws = 20 });
+            var c = Stopwatch.StartNew();
+            var scored = ctx.Data.Cache(model.Transform(subset), "Expression", "Score", "ScoreLower80", "ScoreUpper80");
+            seconds = c.Elapsed.TotalSeconds;
+            return ctx.Evaluation.Evaluate(scored, "Expression", "Score") with
+            {
+                Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
+            };
+        }
+        var quick = Run(DiffusionSampler.RespacedDdpm, 100, out double quickSeconds);
+        var full = Run(DiffusionSampler.Ddpm, null, out double fullSeconds);
+        Console.WriteLine($"{label}, {count} C3 spots × 20 draws: DDPM respaced 100 steps mean PCC {quick.MeanPcc:0.000} MSE {quick.Mse:0.000} " +
+            $"RVD {quick.Rvd:0.000} cov80 {quick.Coverage80:0.000} ({quickSeconds:0.0} s) | DDPM 1000 steps mean PCC {full.MeanPcc:0.000} " +
+            $"MSE {full.Mse:0.000} RVD {full.Rvd:0.000} cov80 {full.Coverage80:0.000} ({fullSeconds:0.0} s) | ΔPCC {quick.MeanPcc - full.MeanPcc:+0.000;-0.000}");
+    }
+}
