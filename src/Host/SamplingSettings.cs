@@ -12,10 +12,10 @@ public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int
     /// <summary>The options train, demo, predict and evaluate accept.</summary>
     public static IReadOnlyList<CommandOption> CommandOptions { get; } =
     [
-        new("sampler", "diffusion sampler: ddpm (full ancestral) | respaced | ddim | dpm (DPM-Solver++ 2M)", "NAME", "dpm"),
-        new("steps", "diffusion sampling steps (ddpm always runs all)", "N", "10 for dpm, 50 for respaced/ddim"),
-        new("draws", "diffusion draws per spot (prediction = their mean)", "N", "20"),
-        new("sample-seed", "seed of the diffusion sampling noise", "N", "0"),
+        new("sampler", "diffusion sampler: ddpm (full ancestral) | respaced | ddim | dpm (DPM-Solver++ 2M)", "NAME", "the model's"),
+        new("steps", "diffusion sampling steps (ddpm always runs all)", "N", "the model's"),
+        new("draws", "diffusion draws per spot (prediction = their mean)", "N", "the model's, 20 in the CPU preset"),
+        new("sample-seed", "seed of the diffusion sampling noise", "N", "the model's"),
     ];
 
     /// <summary>True when any sampling option was given.</summary>
