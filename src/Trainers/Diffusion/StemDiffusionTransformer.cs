@@ -27,6 +27,18 @@ public sealed class StemDiffusionTransformer : ITransformer, IDisposable
     private readonly Standardization _labelScaling;
     private readonly float[] _labelMin;
     private readonly float[] _labelMax;
+
+    /// <summary>Feature standardization learned at training (read by the ONNX exporter).</summary>
+    internal Standardization FeatureScaling => _featureScaling;
+
+    /// <summary>Label standardization learned at training (read by the ONNX exporter).</summary>
+    internal Standardization LabelScaling => _labelScaling;
+
+    /// <summary>Per-gene training minimum, the basis of the clip bounds.</summary>
+    internal float[] LabelMin => _labelMin;
+
+    /// <summary>Per-gene training maximum, the basis of the clip bounds.</summary>
+    internal float[] LabelMax => _labelMax;
     private readonly Module _network;
     private readonly GaussianDiffusion _diffusion;
 

@@ -1,4 +1,3 @@
-using System.Reflection;
 using MlNetStem.Onnx;
 using MlNetStem.Onnx.Writer;
 using MlNetStem.Trainers.Mlp;
@@ -114,9 +113,9 @@ public static class StemOnnxExporter
         ArgumentNullException.ThrowIfNull(transformer);
         var (sampler, steps, eta, draws) = Resolve(transformer, options);
         var plan = new SamplerOnnxGraph(transformer.Diffusion, sampler, steps, eta);
-        var labels = Field<Standardization>(transformer, "_labelScaling");
+        var labels = transformer.LabelScaling;
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
-        return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, Field<Standardization>(transformer, "_featureScaling"),
+        return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.FeatureScaling,
             labels, clip ? ClipBounds(transformer, labels) : null, draws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
     }
 
@@ -124,8 +123,8 @@ public static class StemOnnxExporter
     /// range widened by half its width on each side (same float arithmetic, so the clamps agree exactly).</summary>
     private static (float[], float[]) ClipBounds(StemDiffusionTransformer transformer, Standardization labels)
     {
-        var min = Field<float[]>(transformer, "_labelMin");
-        var max = Field<float[]>(transformer, "_labelMax");
+        var min = transformer.LabelMin;
+        var max = transformer.LabelMax;
         int g = labels.Width;
         var lower = new float[g];
         var upper = new float[g];
@@ -150,9 +149,4 @@ public static class StemOnnxExporter
         if (o.Draws < 1) throw new ArgumentOutOfRangeException(nameof(options), o.Draws, "Draws must be at least 1.");
         return (o.Sampler, o.EffectiveSteps, o.Eta, o.Draws);
     }
-
-    // The transformer keeps its standardization and label range private; read them here until it offers internal accessors.
-    private static T Field<T>(StemDiffusionTransformer transformer, string field) where T : class =>
-        typeof(StemDiffusionTransformer).GetField(field, BindingFlags.Instance | BindingFlags.NonPublic)?.GetValue(transformer) as T
-        ?? throw new InvalidOperationException($"StemOnnxExporter: {nameof(StemDiffusionTransformer)} has no {typeof(T).Name} field '{field}'.");
 }
