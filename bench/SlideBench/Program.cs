@@ -2,7 +2,7 @@
 // vips CLI, then streams N spot patches through LoadPatches → FeaturizeMorphology and reports
 // patches/s and peak memory. See README.md.
 // Usage: dotnet run -c Release --project bench/SlideBench [-- --size 40960 --spots 100000
-//        --batch 128 --max-seconds 480 --downsampled 20000 --load-only 10000 --breakdown 500
+//        --batch 64 --max-seconds 480 --downsampled 20000 --load-only 10000 --breakdown 500
 //        --keep --dir /tmp --slide existing.tif]
 using System.Diagnostics;
 using System.Globalization;
@@ -16,7 +16,7 @@ using MlNetStem.Transforms;
 var options = ParseArgs(args);
 int size = options.GetValueOrDefault("--size", 40960);
 int spotCount = options.GetValueOrDefault("--spots", 100_000);
-int batchSize = options.GetValueOrDefault("--batch", 128);
+int batchSize = options.GetValueOrDefault("--batch", 64);
 int maxSeconds = options.GetValueOrDefault("--max-seconds", 480);
 int downsampledCount = options.GetValueOrDefault("--downsampled", 20_000);
 string? existing = args.SkipWhile(a => a != "--slide").Skip(1).FirstOrDefault();
