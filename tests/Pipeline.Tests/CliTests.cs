@@ -6,7 +6,8 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class CliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    /// <summary>Runs the built mlnetstem CLI with <paramref name="args"/>; shared with other CLI-level tests.</summary>
+    internal static (int Code, string Out, string Err) Run(params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));

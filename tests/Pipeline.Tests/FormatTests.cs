@@ -409,7 +409,7 @@ public class FormatTests
         // A HEST-like sample cut from the same H&E: a pyramidal TIFF crop, spots shifted into it,
         // counts for the panel's first genes plus genes the model never saw.
         var hest = HestFixture.FromHer2st(folder.File("hest"), "C2CROP", c2, panel.Take(8).Concat(["NOT_IN_PANEL1", "NOT_IN_PANEL2"]).ToArray());
-        var (code, stdout, stderr) = RunCli("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.h5ad"));
+        var (code, stdout, stderr) = CliTests.Run("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.h5ad"));
         Assert.True(code == 0, stderr);
         Assert.Contains($"wrote {hest.Barcodes.Length} spots × {panel.Count} genes", stdout);
         Assert.Contains("(Hest)", stderr);
@@ -431,17 +431,17 @@ public class FormatTests
 
         // Space Ranger output through the same command (none of its genes is in the panel: predicted from the image alone).
         var visium = VisiumFixture.Write(folder.File("visium"), matrixAsH5: true, positionsWithHeader: true);
-        var fromVisium = RunCli("predict", "--input", visium.Outs, "--image", visium.FullresImage, "--model", modelPath, "--output", folder.File("visium.h5ad"));
+        var fromVisium = CliTests.Run("predict", "--input", visium.Outs, "--image", visium.FullresImage, "--model", modelPath, "--output", folder.File("visium.h5ad"));
         Assert.True(fromVisium.Code == 0, fromVisium.Err);
         Assert.Contains("loaded outs (Visium): 9 spots, no counts, 0.5 µm/px", fromVisium.Err);
         using var visiumCheck = CheckWithAnnData(folder.File("visium.h5ad"));
         Assert.Equal(visium.ExpectedBarcodes, Strings(visiumCheck.RootElement.GetProperty("obs_names")));
 
         // The same input to CSV, and an unknown extension refused.
-        var csv = RunCli("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.csv"));
+        var csv = CliTests.Run("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.csv"));
         Assert.True(csv.Code == 0, csv.Err);
         Assert.Equal(hest.Barcodes.Length + 1, File.ReadAllLines(folder.File("pred.csv")).Length);
-        Assert.Equal(2, RunCli("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.txt")).Code);
+        Assert.Equal(2, CliTests.Run("predict", "--input", hest.Root, "--model", modelPath, "--output", folder.File("pred.txt")).Code);
     }
 
     // ---------------------------------------------------------------- helpers
@@ -474,18 +474,6 @@ public class FormatTests
         Assert.True(process.WaitForExit(60_000), $"{tool} timed out");
         Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed: {stderr.Result}");
         return stdout;
-    }
-
-    private static (int Code, string Out, string Err) RunCli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "mlnetstem timed out");
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>Writes a binary PPM (P6) and converts it with the vips CLI to <paramref name="target"/> (format from its name and options).</summary>

@@ -1,7 +1,9 @@
-namespace MlNetStem.Diffusion.Tests;
+using MlNetStem;
+
+namespace MlNetStem.TestKit;
 
 /// <summary>Remembers every stage, advance and status it is given.</summary>
-internal sealed class RecordingProgress : IProgressReporter
+public sealed class RecordingProgress : IProgressReporter
 {
     public List<(string Stage, long? Total)> Stages { get; } = new();
 
