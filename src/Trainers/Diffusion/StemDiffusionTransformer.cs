@@ -19,7 +19,7 @@ namespace MlNetStem.Trainers.Diffusion;
 /// and independent of batching. Owns native memory: dispose it when done.
 /// </summary>
 [ModelComponent("StemDiffusion", 1)]
-public sealed class StemDiffusionTransformer : ITransformer, IDisposable
+public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisposable
 {
     private const string ComponentName = "StemDiffusion";
     private readonly string[]? _genes;
@@ -27,6 +27,12 @@ public sealed class StemDiffusionTransformer : ITransformer, IDisposable
     private readonly Standardization _labelScaling;
     private readonly float[] _labelMin;
     private readonly float[] _labelMax;
+
+    /// <summary>
+    /// The whole sampler as one ONNX file with this model's sampling options (see
+    /// <see cref="Export.StemOnnxExporter.ExportSampler(StemDiffusionTransformer, Export.StemOnnxSamplerOptions?)"/>).
+    /// </summary>
+    public byte[] ExportOnnx() => Export.StemOnnxExporter.ExportSampler(this);
 
     /// <summary>Feature standardization learned at training (read by the ONNX exporter).</summary>
     internal Standardization FeatureScaling => _featureScaling;

@@ -15,7 +15,7 @@ namespace MlNetStem.Trainers.Mlp;
 /// ONNX graph. Owns native memory: dispose it when done (the finalizer is only a backstop).
 /// </summary>
 [ModelComponent("MlpRegression", 1)]
-public sealed class MlpTransformer : ColumnMapperTransformer, IDisposable
+public sealed class MlpTransformer : ColumnMapperTransformer, IOnnxExportableTransformer, IDisposable
 {
     /// <summary>Name of the exported ONNX model's input, float [N, <see cref="FeatureCount"/>].</summary>
     public const string OnnxInputName = "features";

@@ -8,7 +8,7 @@ namespace MlNetStem.Trainers.Ridge;
 
 /// <summary>A fitted linear map from features to expression: <c>score = features · W + b</c>.</summary>
 [ModelComponent("RidgeRegression", 1)]
-public sealed class RidgeTransformer : ColumnMapperTransformer
+public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableTransformer
 {
     private readonly float[] _weights;
     private readonly float[] _bias;
