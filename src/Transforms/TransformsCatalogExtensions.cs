@@ -1,6 +1,7 @@
 using MlNetStem.Catalogs;
 using MlNetStem.Transforms.Expression;
 using MlNetStem.Transforms.Imaging;
+using MlNetStem.Transforms.Features;
 using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Transforms;
@@ -36,9 +37,16 @@ public static class TransformsCatalogExtensions
         double minTissueFraction = 0.5, double sizeMicrons = 112, double? micronsPerPixel = null) =>
         new(new FilterBackgroundSpotsOptions(imageColumn, SizeMicrons: sizeMicrons, MinTissueFraction: minTissueFraction, MicronsPerPixel: micronsPerPixel));
 
-    /// <summary>The built-in morphology featurizer (no model download needed).</summary>
+    /// <summary>
+    /// The built-in morphology featurizer (no model download needed); with <paramref name="dihedralViews"/>
+    /// the output is <c>[8, D]</c>, the features of the 8 flips/rotations of each patch (Stem's augmentation).
+    /// </summary>
     public static FeaturizeMorphologyEstimator FeaturizeMorphology(this TransformsCatalog catalog,
-        string outputColumn = "Features", string inputColumn = "Patch") => new(outputColumn, inputColumn);
+        string outputColumn = "Features", string inputColumn = "Patch", bool dihedralViews = false) => new(outputColumn, inputColumn, dihedralViews);
+
+    /// <summary>One view <c>[D]</c> of a multi-view feature column <c>[A, D]</c> (view 0 = the unaugmented patch).</summary>
+    public static SelectViewEstimator SelectView(this TransformsCatalog catalog, string outputColumn, string inputColumn, int view = 0) =>
+        new(outputColumn, inputColumn, view);
 
     /// <summary>
     /// Embeds patches with ONNX image encoders (ImageNet normalization, CLS pooling, batch 32),

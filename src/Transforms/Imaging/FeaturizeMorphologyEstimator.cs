@@ -7,20 +7,24 @@ namespace MlNetStem.Transforms.Imaging;
 /// <summary>The built-in morphology featurizer (see <see cref="MorphologyFeatures"/>). Nothing is learned.</summary>
 /// <param name="outputColumn">Feature vector column to write.</param>
 /// <param name="inputColumn">Patch column (float RGB CHW).</param>
-public sealed class FeaturizeMorphologyEstimator(string outputColumn, string inputColumn) : IEstimator<FeaturizeMorphologyTransformer>
+/// <param name="dihedralViews">
+/// When true the output is <c>[8, D]</c>: features of the 8 dihedral views of each patch (view 0 = the patch
+/// itself), the augmentation Stem trains on. Regressors take one view with <c>SelectView</c>.
+/// </param>
+public sealed class FeaturizeMorphologyEstimator(string outputColumn, string inputColumn, bool dihedralViews = false) : IEstimator<FeaturizeMorphologyTransformer>
 {
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var patch = inputSchema.RequireKind(inputColumn, nameof(FeaturizeMorphologyEstimator), ColumnKind.FloatTensor);
         FeaturizeMorphologyTransformer.CheckPatchShape(inputColumn, patch.Type);
-        return inputSchema.With(new SchemaShapeColumn(outputColumn, ColumnType.FloatTensor(MorphologyFeatures.Count), HasSlotNames: true));
+        return inputSchema.With(new SchemaShapeColumn(outputColumn, FeaturizeMorphologyTransformer.OutputType(dihedralViews), HasSlotNames: true));
     }
 
     /// <inheritdoc />
     public FeaturizeMorphologyTransformer Fit(IDataView input)
     {
         GetOutputSchema(SchemaShape.From(input.Schema));
-        return new FeaturizeMorphologyTransformer(outputColumn, inputColumn);
+        return new FeaturizeMorphologyTransformer(outputColumn, inputColumn, dihedralViews);
     }
 }

@@ -5,16 +5,30 @@ using MlNetStem.Pipeline;
 
 namespace MlNetStem.Transforms.Imaging;
 
-/// <summary>Computes morphology features of each patch, in parallel across the batch.</summary>
-[ModelComponent("FeaturizeMorphology", 1)]
-public sealed class FeaturizeMorphologyTransformer(string outputColumn, string inputColumn)
+/// <summary>
+/// Computes morphology features of each patch (optionally of its 8 dihedral views), in parallel
+/// across the batch. Format 2 added the dihedral option; format 1 archives still load.
+/// </summary>
+[ModelComponent("FeaturizeMorphology", 2, OldestReadableVersion = 1)]
+public sealed class FeaturizeMorphologyTransformer(string outputColumn, string inputColumn, bool dihedralViews = false)
     : ColumnMapperTransformer(outputColumn, inputColumn)
 {
+    /// <summary>True when the output holds the features of all 8 dihedral views, <c>[8, D]</c>.</summary>
+    public bool DihedralViews { get; } = dihedralViews;
+
+    /// <summary>The output type: <c>[D]</c>, or <c>[8, D]</c> with dihedral views.</summary>
+    internal static ColumnType OutputType(bool dihedralViews) => dihedralViews
+        ? ColumnType.FloatTensor(DihedralTransform.Views, MorphologyFeatures.Count)
+        : ColumnType.FloatTensor(MorphologyFeatures.Count);
+
+    private static readonly IReadOnlyList<string> ViewSlotNames = Enumerable.Range(0, DihedralTransform.Views)
+        .SelectMany(v => MorphologyFeatures.Names.Select(n => $"view{v}:{n}")).ToArray();
+
     /// <inheritdoc />
     protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
     {
         CheckPatchShape(InputColumn, input.Type);
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(MorphologyFeatures.Count), MorphologyFeatures.Names);
+        return new SchemaColumn(OutputColumn, OutputType(DihedralViews), DihedralViews ? ViewSlotNames : MorphologyFeatures.Names);
     }
 
     /// <summary>Patches must be 3 × S × S with S ≥ 16.</summary>
@@ -32,25 +46,38 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     {
         int size = inputSchema[InputColumn].Type.Dimensions[1];
         int patchLength = 3 * size * size, width = MorphologyFeatures.Count;
+        int views = DihedralViews ? DihedralTransform.Views : 1;
         return batch =>
         {
             var patches = batch.GetFloats(InputColumn);
-            var features = new float[batch.RowCount * width];
-            Parallel.For(0, batch.RowCount, r =>
-                MorphologyFeatures.Compute(patches.AsSpan(r * patchLength, patchLength), size, features.AsSpan(r * width, width)));
+            var features = new float[batch.RowCount * views * width];
+            Parallel.For(0, batch.RowCount * views, i =>
+            {
+                int r = i / views, v = i % views;
+                var patch = patches.AsSpan(r * patchLength, patchLength);
+                var destination = features.AsSpan(i * width, width);
+                if (v == 0)
+                {
+                    MorphologyFeatures.Compute(patch, size, destination);
+                    return;
+                }
+                var turned = new float[patchLength];
+                DihedralTransform.Apply(patch, 3, size, v, turned);
+                MorphologyFeatures.Compute(turned, size, destination);
+            });
             return features;
         };
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn));
+    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn, DihedralViews));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     public static ITransformer Load(ModelLoadContext context)
     {
         var s = context.ReadJson<State>("options.json");
-        return new FeaturizeMorphologyTransformer(s.OutputColumn, s.InputColumn);
+        return new FeaturizeMorphologyTransformer(s.OutputColumn, s.InputColumn, s.DihedralViews);
     }
 
-    private sealed record State(string OutputColumn, string InputColumn);
+    private sealed record State(string OutputColumn, string InputColumn, bool DihedralViews = false);
 }
