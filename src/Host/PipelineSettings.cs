@@ -18,6 +18,7 @@ namespace MlNetStem.Host;
 /// <param name="Trainer">Trainer name: "ridge" or "mlp".</param>
 /// <param name="Epochs">Training epochs for iterative trainers (null: the trainer's default).</param>
 /// <param name="Sampling">Sampling choices for diffusion trainers.</param>
+/// <param name="DihedralViews">Featurize the 8 flips/rotations of each patch; diffusion trainers train on all views, regressors use view 0.</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -30,7 +31,8 @@ public sealed record PipelineSettings(
     string? EmbeddingCache = null,
     string Trainer = "ridge",
     int? Epochs = null,
-    SamplingSettings? Sampling = null)
+    SamplingSettings? Sampling = null,
+    bool DihedralViews = false)
 {
     /// <summary>Trainers the command line offers.</summary>
     public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp", "stem", "stem-fast"];
@@ -50,6 +52,7 @@ public sealed record PipelineSettings(
         new("patch-px", "patch side in pixels", "PX", "224"),
         new("trainer", "trainer: ridge | mlp | stem (diffusion DiT) | stem-fast (diffusion, residual-MLP denoiser); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
         new("epochs", "training epochs for mlp and stem (default: the trainer's own)", "N"),
+        new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; morphology featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
         new("encoder", "ONNX image encoder for --featurizer onnx (repeat or A.onnx,B.onnx to concatenate several)", "PATH"),
@@ -105,8 +108,15 @@ public sealed record PipelineSettings(
             EmbeddingCache: cache is null ? null : Path.GetFullPath(cache),
             Trainer: trainer,
             Sampling: SamplingSettings.From(args),
+            DihedralViews: args.Get("augment", "none") switch
+            {
+                "none" => false,
+                "dihedral" => true,
+                var other => throw new UsageException($"unknown augmentation '{other}' (none | dihedral)"),
+            },
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0));
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
+        if (settings.DihedralViews && settings.UsesOnnx) throw new UsageException("--augment dihedral works with the morphology featurizer only");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");
         if (settings.PatchMicrons <= 0) throw new UsageException("--patch-um must be positive");

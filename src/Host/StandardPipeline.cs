@@ -18,13 +18,22 @@ public static class StandardPipeline
     /// </remarks>
     /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
-    public static EstimatorChain<ITransformer> Build(StemContext ctx, PipelineSettings settings) =>
-        ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
+    public static EstimatorChain<ITransformer> Build(StemContext ctx, PipelineSettings settings)
+    {
+        var chain = ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
             .Append(ctx.Transforms.LogNormalize("Expression"))
             .Append(ctx.Transforms.DropEmptySpots("Expression"))
             .Append(ctx.Transforms.LoadPatches("Patch", "Image", settings.PatchMicrons, settings.PatchPixels))
-            .Append(Featurizer(ctx, settings))
-            .Append(Trainer(ctx, settings));
+            .Append(Featurizer(ctx, settings));
+        // With dihedral views the featurizer writes "FeatureViews" [8, D]: diffusion trains on all
+        // views, regressors (and nothing else) see view 0 as "Features".
+        if (settings.DihedralViews && !IsDiffusion(settings)) chain = chain.Append<ITransformer>(ctx.Transforms.SelectView("Features", FeatureViews));
+        return chain.Append(Trainer(ctx, settings));
+    }
+
+    private const string FeatureViews = "FeatureViews";
+
+    private static bool IsDiffusion(PipelineSettings settings) => settings.Trainer is "stem" or "stem-fast";
 
     /// <summary>The trainer named by <see cref="PipelineSettings.Trainer"/>.</summary>
     /// <exception cref="ArgumentException">An unknown trainer name.</exception>
@@ -32,7 +41,7 @@ public static class StandardPipeline
     {
         "ridge" => ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
         "mlp" => ctx.Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
-        "stem" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", "Features", "Score", DiffusionOptions(settings)),
+        "stem" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
 
@@ -59,5 +68,5 @@ public static class StandardPipeline
     private static IEstimator<ITransformer> Featurizer(StemContext ctx, PipelineSettings settings) => settings.UsesOnnx
         ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Features", "Patch",
             settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache))
-        : ctx.Transforms.FeaturizeMorphology("Features", "Patch");
+        : ctx.Transforms.FeaturizeMorphology(settings.DihedralViews ? FeatureViews : "Features", "Patch", settings.DihedralViews);
 }

@@ -98,4 +98,18 @@ public class DihedralTests
         Assert.Equal(["a1", "b1", "c1"], one.Schema["One"].SlotNames!);
         Assert.Throws<SchemaMismatchException>(() => Ctx.Transforms.SelectView("X", "V", view: 2).Fit(data));
     }
+
+    [Fact]
+    public void StandardPipeline_WithDihedralViews_RegressorsSeeViewZeroAndDiffusionAllViews()
+    {
+        var train = Ctx.Data.TakeRows(Her2stLoader.Load(RepositoryPaths.Her2st("C2")).Data, 40);
+        var ridge = MlNetStem.Host.StandardPipeline.Build(Ctx, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true)).Fit(train);
+        Assert.Contains(ridge, t => t is MlNetStem.Transforms.Features.SelectViewTransformer);
+        Assert.Equal(MorphologyFeatures.Count, ((MlNetStem.Trainers.Ridge.RidgeTransformer)ridge.LastTransformer).FeatureCount);
+        var stem = MlNetStem.Host.StandardPipeline.Build(Ctx, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true,
+            Trainer: "stem-fast", Epochs: 1)).Fit(train);
+        var diffusion = (MlNetStem.Trainers.Diffusion.StemDiffusionTransformer)stem.LastTransformer;
+        Assert.Equal(8, diffusion.Views);
+        Assert.DoesNotContain(stem, t => t is MlNetStem.Transforms.Features.SelectViewTransformer);
+    }
 }
