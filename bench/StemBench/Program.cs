@@ -1,5 +1,5 @@
 // Stem diffusion benchmarks. Usage:
-//   dotnet run -c Release --project bench/StemBench -- throughput [--steps N] [--threads T]
+//   dotnet run -c Release --project bench/StemBench -- throughput [--steps N] [--threads T] [--workers 1,2]
 //   dotnet run -c Release --project bench/StemBench -- samplers [--genes 50] [--epochs E] [--dit]
 //   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--full-ddpm-spots N (DiT, default 10)]
 // See README.md for what each measures and the recorded numbers.
@@ -26,10 +26,16 @@ int Arg(string name, int fallback)
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
+int[] ArgList(string name, int[] fallback)
+{
+    int i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1].Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() : fallback;
+}
+
 switch (mode)
 {
     case "throughput":
-        Throughput(Arg("steps", 20), Arg("threads", 1));
+        Throughput(Arg("steps", 20), Arg("threads", 1), ArgList("workers", [1, 2]));
         break;
     case "quality":
         Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("full-ddpm-spots", 10), args.Contains("--agreement"));
@@ -45,7 +51,7 @@ return 0;
 
 // (a) Training samples/s of the DiT at the reference configuration of NATIVE-NOTES (random data): one step is
 // q_sample + denoiser forward + hybrid loss + backward + AdamW + EMA update, as in the Stem training loop.
-static void Throughput(int steps, int threads)
+static void Throughput(int steps, int threads, int[] workerCounts)
 {
     const int genes = 50, condition = 1024, batch = 64;
     TorchThreads.Set(threads);
@@ -63,27 +69,43 @@ static void Throughput(int steps, int threads)
         using var ema = new ExponentialMovingAverage(model, 0.9999);
         using var x0 = Tensor.RandN([batch, genes], generator);
         using var cond = Tensor.RandN([batch, condition], generator);
-        void Step()
+        var parameters = model.Parameters().ToArray();
+        // The estimator's step: shards of the batch differentiated on `workers` threads, gradients summed in order.
+        void Step(int workers)
         {
             using var scope = Tensor.NewScope();
             optimizer.ZeroGrad();
-            var loss = diffusion.TrainingLoss((IDenoiser)model, x0, cond, Tensor.RandInt(0, 1000, [batch], generator), Tensor.RandN([batch, genes], generator));
-            loss.Backward();
+            var t = Tensor.RandInt(0, 1000, [batch], generator);
+            var noise = Tensor.RandN([batch, genes], generator);
+            var shards = ShardedGradient.Split(batch, workers);
+            ShardedGradient.Backward(parameters, shards.Length, k =>
+            {
+                var (start, length) = shards[k];
+                var loss = diffusion.TrainingLoss((IDenoiser)model, x0.Narrow(0, start, length), cond.Narrow(0, start, length),
+                    t.Narrow(0, start, length), noise.Narrow(0, start, length));
+                return loss * ((double)length / batch);
+            });
             optimizer.Step();
             ema.Update();
         }
-        for (int i = 0; i < 3; i++) Step();
-        var times = new List<double>();
+        // Worker counts alternate step by step so machine-load drift hits them equally.
+        var times = workerCounts.ToDictionary(w => w, _ => new List<double>());
+        for (int i = 0; i < 3; i++)
+            foreach (var w in workerCounts) Step(w);
         for (int i = 0; i < steps; i++)
+            foreach (var w in workerCounts)
+            {
+                var clock = Stopwatch.StartNew();
+                Step(w);
+                times[w].Add(clock.Elapsed.TotalMilliseconds);
+            }
+        foreach (var w in workerCounts)
         {
-            var clock = Stopwatch.StartNew();
-            Step();
-            times.Add(clock.Elapsed.TotalMilliseconds);
+            var sorted = times[w].Order().ToList();
+            double median = sorted[sorted.Count / 2], best = sorted[0];
+            Console.WriteLine($"{name,-34} {model.ParameterCount,10:N0} params, {w} worker(s): median {median,7:0.0} ms/step = {batch * 1000 / median,6:0} samples/s " +
+                $"(best {batch * 1000 / best:0}); PyTorch reference (DiT) 137 samples/s → {batch * 1000 / median / 137:0.00}×");
         }
-        times.Sort();
-        double median = times[times.Count / 2], best = times[0];
-        Console.WriteLine($"{name,-36} {model.ParameterCount,10:N0} params: median {median,7:0.0} ms/step = {batch * 1000 / median,6:0} samples/s " +
-            $"(best {batch * 1000 / best:0}); PyTorch reference (DiT) 137 samples/s → {batch * 1000 / median / 137:0.00}×");
     }
 }
 

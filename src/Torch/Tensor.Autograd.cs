@@ -64,6 +64,55 @@ public sealed partial class Tensor
         return Wrap(rc, r, "grad");
     }
 
+    /// <summary>
+    /// Gradients of the one-element <paramref name="output"/> with respect to each of <paramref name="inputs"/>, returned
+    /// instead of accumulated into their <see cref="Grad"/> (PyTorch's <c>torch.autograd.grad</c>); null where an input does
+    /// not take part in the graph. The graph is freed. Threads can differentiate shards of a batch concurrently this way and
+    /// sum the results in a fixed order, which keeps data-parallel training deterministic.
+    /// </summary>
+    /// <exception cref="ArgumentException">No inputs, or an input is null.</exception>
+    /// <exception cref="InvalidOperationException">The output has more than one element or does not require grad.</exception>
+    public static Tensor?[] Gradients(Tensor output, IReadOnlyList<Tensor> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Count == 0) throw new ArgumentException("Gradients needs at least one input.", nameof(inputs));
+        for (var i = 0; i < inputs.Count; i++)
+            if (inputs[i] is null) throw new ArgumentException($"Gradients: input {i} is null.", nameof(inputs));
+        if (output.Numel != 1)
+            throw new InvalidOperationException($"Gradients needs a one-element output (e.g. a loss), got shape {ShapeRules.Format(output.Shape)}.");
+        if (!output.RequiresGrad)
+            throw new InvalidOperationException("Gradients: the output does not require grad (computed under NoGradScope, or from no parameter).");
+        var results = new IntPtr[inputs.Count];
+        int rc;
+        using (var lease = new HandleLease())
+            rc = NativeMethods.mst_autograd_grad(lease.Add(output), lease.AddAll(inputs), inputs.Count, results);
+        if (rc != 0)
+        {
+            foreach (var r in results)
+                if (r != IntPtr.Zero) NativeMethods.mst_tensor_free(r);
+            Status.Check(rc, "autograd_grad");
+        }
+        return results.Select(r => r == IntPtr.Zero ? null : Wrap(0, r, "autograd_grad")).ToArray();
+    }
+
+    /// <summary>Replaces the accumulated gradient with <paramref name="gradient"/> (null drops it), e.g. with gradients summed
+    /// over data-parallel shards before an optimizer step.</summary>
+    /// <exception cref="ArgumentException">The gradient's shape, dtype or device differs from this tensor's.</exception>
+    public void SetGrad(Tensor? gradient)
+    {
+        if (gradient is not null)
+        {
+            if (!Shape.SequenceEqual(gradient.Shape))
+                throw new ArgumentException(
+                    $"SetGrad: gradient shape {ShapeRules.Format(gradient.Shape)} differs from tensor shape {ShapeRules.Format(Shape)}.", nameof(gradient));
+            ShapeRules.SameDType(this, gradient, "SetGrad");
+            ShapeRules.SameDevice(this, gradient, "SetGrad");
+        }
+        using var lease = new HandleLease();
+        Status.Check(NativeMethods.mst_set_grad(lease.Add(this), lease.Add(gradient)), "set_grad");
+    }
+
     /// <summary>Drops the accumulated gradient (the next backward starts from zero).</summary>
     public void ZeroGrad() => Status.Check(NativeMethods.mst_zero_grad(Handle), "zero_grad");
 }

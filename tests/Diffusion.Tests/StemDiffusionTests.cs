@@ -132,6 +132,26 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Workers_ShardTheBatch_DeterministicallyAndLikeOneWorker()
+    {
+        var data = DiffusionData.Synthetic(70, 9);
+        var options = Tiny(4) with { Epochs = 3 };
+        using var two = Fit(options with { Workers = 2 }, data);
+        using var twoAgain = Fit(options with { Workers = 2 }, data);
+        using var one = Fit(options with { Workers = 1 }, data);
+        var a = DiffusionData.Column(two.Transform(data), "Score");
+        Assert.Equal(a.Select(BitConverter.SingleToInt32Bits), DiffusionData.Column(twoAgain.Transform(data), "Score").Select(BitConverter.SingleToInt32Bits));
+        // One worker sums the same gradient in another order: equal up to float rounding.
+        Assert.Equal(one.Summary.FinalLoss, two.Summary.FinalLoss, 3);
+        var b = DiffusionData.Column(one.Transform(data), "Score");
+        Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-2, $"{p.First} vs {p.Second}"));
+        // Sampling on one or two workers draws the same noise per spot.
+        two.WithSampling(o => o with { Workers = 1, PredictionBatchSpots = 16 });
+        var c = DiffusionData.Column(two.Transform(data), "Score");
+        Assert.All(a.Zip(c), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
+    }
+
+    [Fact]
     public void Resume_AfterAnInterruption_EqualsUninterruptedTrainingBitExactly()
     {
         var data = DiffusionData.Synthetic(70, 9);

@@ -61,6 +61,8 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(Library)] internal static partial int mst_backward(IntPtr t, IntPtr grad);
     [LibraryImport(Library)] internal static partial int mst_grad(TensorHandle t, out IntPtr result);
     [LibraryImport(Library)] internal static partial int mst_zero_grad(TensorHandle t);
+    [LibraryImport(Library)] internal static partial int mst_autograd_grad(IntPtr output, IntPtr[] inputs, int n, [Out] IntPtr[] outs);
+    [LibraryImport(Library)] internal static partial int mst_set_grad(IntPtr t, IntPtr grad);
     [LibraryImport(Library)] internal static partial int mst_set_grad_enabled(int enabled, out int previous);
 
     [LibraryImport(Library)] internal static partial int mst_adamw_step(IntPtr[] parameters, IntPtr[] expAvg, IntPtr[] expAvgSq, int n, double lr, double beta1, double beta2, double eps, double weightDecay, long step);

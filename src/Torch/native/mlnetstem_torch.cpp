@@ -474,6 +474,32 @@ int mst_grad(const mst_tensor* t, mst_tensor** out) {
   });
 }
 
+int mst_autograd_grad(const mst_tensor* output, const mst_tensor* const* inputs, int32_t n, mst_tensor** outs) {
+  return guarded([&] {
+    require(n > 0 && inputs != nullptr && outs != nullptr, "autograd_grad needs at least one input and an output array");
+    std::vector<torch::Tensor> v;
+    v.reserve(n);
+    for (int32_t i = 0; i < n; ++i) v.push_back(T(inputs[i]));
+    auto grads = torch::autograd::grad({T(output)}, v, {}, /*retain_graph=*/false, /*create_graph=*/false, /*allow_unused=*/true);
+    for (int32_t i = 0; i < n; ++i) outs[i] = nullptr;
+    for (int32_t i = 0; i < n; ++i) outs[i] = grads[i].defined() ? wrap(grads[i]) : nullptr;
+  });
+}
+
+int mst_set_grad(mst_tensor* t, const mst_tensor* grad) {
+  return guarded([&] {
+    require(t != nullptr, "null tensor handle");
+    auto& target = t->t;
+    if (grad == nullptr) {
+      target.mutable_grad().reset();
+      return;
+    }
+    const auto& g = T(grad);
+    require(g.sizes() == target.sizes(), "set_grad: gradient shape differs from the tensor's");
+    target.mutable_grad() = g;
+  });
+}
+
 int mst_zero_grad(mst_tensor* t) {
   return guarded([&] {
     require(t != nullptr, "null tensor handle");

@@ -127,6 +127,12 @@ MST_API int mst_requires_grad(const mst_tensor* t, int32_t* requires_grad);
 MST_API int mst_backward(const mst_tensor* t, const mst_tensor* grad /*nullable*/);
 /* *out is NULL when the tensor has no gradient. */
 MST_API int mst_grad(const mst_tensor* t, mst_tensor** out);
+/* Gradients of the one-element `output` with respect to each of `inputs` (torch::autograd::grad),
+   without touching their .grad fields; outs[i] is NULL when inputs[i] does not take part in the graph.
+   The graph is freed afterwards. Lets several threads differentiate shards of a batch independently. */
+MST_API int mst_autograd_grad(const mst_tensor* output, const mst_tensor* const* inputs, int32_t n, mst_tensor** outs);
+/* Sets t's .grad to `grad` (NULL drops it); shapes must match. */
+MST_API int mst_set_grad(mst_tensor* t, const mst_tensor* grad /*nullable*/);
 /* Drops the gradient (like PyTorch's zero_grad(set_to_none=True)). */
 MST_API int mst_zero_grad(mst_tensor* t);
 /* Thread-local grad mode; *previous receives the mode before the call. */

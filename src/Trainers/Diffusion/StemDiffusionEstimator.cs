@@ -57,6 +57,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         Check(o.Epochs >= 1, $"epochs must be ≥ 1, got {o.Epochs}.");
         Check(o.EmaDecay is null || (o.EmaDecay >= 0 && o.EmaDecay <= 1), $"EMA decay must be in [0, 1], got {o.EmaDecay}.");
         Check(o.Threads is null or >= 1, $"threads must be ≥ 1, got {o.Threads}.");
+        Check(o.Workers is null or >= 1, $"workers must be ≥ 1, got {o.Workers}.");
         Check(o.CheckpointEvery >= 1, $"checkpoint interval must be ≥ 1 epoch, got {o.CheckpointEvery}.");
         Check(o.CheckpointDirectory is null || !string.IsNullOrWhiteSpace(o.CheckpointDirectory), "the checkpoint directory must not be blank.");
         Check(Enum.IsDefined(o.Sampler), $"unknown sampler {o.Sampler}.");
@@ -153,6 +154,8 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
 
             double lastLoss = double.NaN;
             var denoiser = (IDenoiser)network;
+            var parameters = network.Parameters().ToArray();
+            int workers = _options.EffectiveWorkers;
             var watch = Stopwatch.StartNew();
             using (var scope = _progress.Start("training Stem diffusion", _options.Epochs))
             {
@@ -181,11 +184,19 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                         var t = Tensor.RandInt(0, _options.DiffusionSteps, [m], generator);
                         var noise = Tensor.RandN([m, g], generator);
                         optimizer.ZeroGrad();
-                        var loss = diffusion.TrainingLoss(denoiser, x0, condition, t, noise);
-                        loss.Backward();
+                        // Shards of the batch are differentiated on parallel threads; each shard's mean loss is weighted by
+                        // its share so the summed gradient is the whole batch's.
+                        var shards = ShardedGradient.Split(m, workers);
+                        double loss = ShardedGradient.Backward(parameters, shards.Length, k =>
+                        {
+                            var (start, length) = shards[k];
+                            Tensor Rows(Tensor all) => shards.Length == 1 ? all : all.Narrow(0, start, length);
+                            var shardLoss = diffusion.TrainingLoss(denoiser, Rows(x0), Rows(condition), Rows(t), Rows(noise));
+                            return shards.Length == 1 ? shardLoss : shardLoss * ((double)length / m);
+                        });
                         optimizer.Step();
                         ema.Update();
-                        sum += loss.Item() * m;
+                        sum += loss * m;
                     }
                     lastLoss = sum / n;
                     if (_options.CheckpointDirectory is { } dir && (epoch % _options.CheckpointEvery == 0 || epoch == _options.Epochs))
@@ -232,7 +243,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
     {
         var relevant = _options with
         {
-            Seed = seed, Epochs = 0, CheckpointDirectory = null, CheckpointEvery = 1, Threads = null, Sampler = DiffusionSampler.Ddpm,
+            Seed = seed, Epochs = 0, CheckpointDirectory = null, CheckpointEvery = 1, Threads = null, Workers = null, Sampler = DiffusionSampler.Ddpm,
             Steps = null, Eta = 0, Draws = 1, PredictionSeed = 0, OutputDraws = false, IntervalLevels = null, PredictionBatchSpots = 1, ClipDenoised = true,
             OutputColumn = "-", EmaDecay = emaDecay,
         };

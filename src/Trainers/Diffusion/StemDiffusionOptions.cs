@@ -28,7 +28,11 @@ namespace MlNetStem.Trainers.Diffusion;
 /// <param name="StandardizeLabels">Diffuse per-gene standardized expression (mapped back at prediction). Off reproduces
 /// the paper's raw log2 targets.</param>
 /// <param name="Seed">Seed of initialization, shuffling, augmentation views, timesteps and noise; null lets the catalog draw one.</param>
-/// <param name="Threads">libtorch CPU threads set before training and prediction (process-wide); null leaves them alone.</param>
+/// <param name="Threads">libtorch CPU threads per operation, set before training and prediction (process-wide); null leaves them alone.</param>
+/// <param name="Workers">Data-parallel threads: training splits every batch into this many shards differentiated concurrently
+/// (gradients summed in shard order), prediction samples this many groups of spots concurrently. With <paramref name="Threads"/> = 1
+/// this uses the cores without the oversubscription of libtorch's OpenMP and OpenBLAS pools. Null means the processor count,
+/// at most 4. Predictions do not depend on it; trained weights depend on it only through floating-point summation order.</param>
 /// <param name="CheckpointDirectory">When set, training state is written there every <paramref name="CheckpointEvery"/> epochs
 /// and <c>Fit</c> resumes from the latest checkpoint found there.</param>
 /// <param name="CheckpointEvery">Epochs between checkpoints (the last epoch is always written).</param>
@@ -64,6 +68,7 @@ public sealed record StemDiffusionOptions(
     bool StandardizeLabels = true,
     int? Seed = null,
     int? Threads = 1,
+    int? Workers = null,
     string? CheckpointDirectory = null,
     int CheckpointEvery = 10,
     DiffusionSampler Sampler = DiffusionSampler.RespacedDdpm,
@@ -103,6 +108,10 @@ public sealed record StemDiffusionOptions(
         DiffusionSampler.DpmSolver2M => 10,
         _ => 50,
     };
+
+    /// <summary>The data-parallel worker count in effect.</summary>
+    [JsonIgnore]
+    public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, 4);
 
     /// <summary>The residual-MLP width in effect.</summary>
     [JsonIgnore]

@@ -97,7 +97,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     internal GaussianDiffusion Diffusion => _diffusion;
 
     /// <summary>
-    /// Changes the sampling options (sampler, steps, eta, draws, seed, outputs, intervals, batch) of this model in place;
+    /// Changes the sampling options (sampler, steps, eta, draws, seed, outputs, intervals, batch, threads, workers) of this model in place;
     /// training options are kept. Returns this transformer.
     /// </summary>
     /// <exception cref="ArgumentException">A sampling option is out of range or a training option differs.</exception>
@@ -111,7 +111,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
             Sampler = updated.Sampler, Steps = updated.Steps, Eta = updated.Eta, Draws = updated.Draws, PredictionSeed = updated.PredictionSeed,
             OutputDraws = updated.OutputDraws, IntervalLevels = updated.IntervalLevels, PredictionBatchSpots = updated.PredictionBatchSpots,
             ClipDenoised = updated.ClipDenoised,
-            Threads = updated.Threads, OutputColumn = updated.OutputColumn,
+            Threads = updated.Threads, Workers = updated.Workers, OutputColumn = updated.OutputColumn,
         };
         if (sampling != updated) throw new ArgumentException("StemDiffusion: only sampling options can change after training.", nameof(change));
         Options = updated;
@@ -222,9 +222,16 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
             float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
             (lower[j], upper[j]) = (lo - margin, hi + margin);
         }
-        for (int first = 0; first < rows; first += o.PredictionBatchSpots)
+        // Spots are sampled in groups, the groups on parallel workers. A spot's noise comes from its own generator, so the
+        // draws do not depend on the grouping or the worker count.
+        int workers = o.EffectiveWorkers;
+        int groups = (rows + o.PredictionBatchSpots - 1) / o.PredictionBatchSpots;
+        if (groups % workers != 0 && rows >= workers) groups += workers - groups % workers;   // balance the workers
+        groups = Math.Min(groups, rows);
+        var failures = new List<Exception>();
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = workers }, group =>
         {
-            int s = Math.Min(o.PredictionBatchSpots, rows - first);
+            int first = (int)((long)rows * group / groups), s = (int)((long)rows * (group + 1) / groups) - first;
             var generators = Enumerable.Range(0, s).Select(i => new Generator(SeedMixer.Mix(o.PredictionSeed, firstRow + first + i, 3))).ToArray();
             try
             {
@@ -237,11 +244,16 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
                 var x0 = _diffusion.Sample(Denoiser, c, Noise, o.Sampler, steps, o.Eta, clip).ToFloatArray();
                 x0.CopyTo(result.AsSpan(first * k * g));
             }
+            catch (Exception e)
+            {
+                lock (failures) failures.Add(e);
+            }
             finally
             {
                 foreach (var gen in generators) gen.Dispose();
             }
-        }
+        });
+        if (failures.Count > 0) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failures[0]).Throw();
         _labelScaling.Invert(result);
         return result;
     }
