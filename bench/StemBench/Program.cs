@@ -40,6 +40,9 @@ switch (mode)
     case "quality":
         Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("full-ddpm-spots", 10), args.Contains("--agreement"));
         break;
+    case "prior":
+        PriorStudy(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("draws", 20), args.Contains("--dit"));
+        break;
     case "samplers":
         Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
         break;
@@ -162,6 +165,43 @@ static void Samplers(int panel, int epochs, bool dit)
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | " +
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000} | {seconds:0.0} |");
     }
+}
+
+static void PriorStudy(int panel, int epochs, int draws, bool dit)
+{
+    var (ctx, train, test) = LoadSample(panel);
+    void Report(string name, ITransformer model, double trainSeconds)
+    {
+        var c = Stopwatch.StartNew();
+        bool stem = model is StemDiffusionTransformer;
+        var scored = ctx.Data.Cache(model.Transform(test), stem
+            ? ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"] : ["Expression", "Score"]);
+        double seconds = c.Elapsed.TotalSeconds;
+        var m = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        string cov = stem ? $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | {IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000}" : "– | –";
+        Console.WriteLine($"| {name} | {m.Pcc10:0.000} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Mae:0.000} | {m.Rvd:0.000} | {cov} | {trainSeconds:0.0} | {seconds:0.0} |");
+    }
+    Console.WriteLine("| model | PCC-10 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
+    Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+    var clock = Stopwatch.StartNew();
+    Report("ridge", ctx.Trainers.Ridge().Fit(train), clock.Elapsed.TotalSeconds);
+    foreach (var denoiser in dit ? [DenoiserKind.Dit] : new[] { DenoiserKind.ResidualMlp })
+        foreach (var prior in new[] { MeanPrior.Ridge, MeanPrior.None })
+        {
+            clock.Restart();
+            var stem = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+            {
+                Denoiser = denoiser, MeanPrior = prior, Epochs = epochs, Seed = 1, Draws = draws,
+            }).Fit(train);
+            double t = clock.Elapsed.TotalSeconds;
+            foreach (var (sampler, steps) in new[] { (DiffusionSampler.DpmSolver2M, 10), (DiffusionSampler.RespacedDdpm, 100) })
+                foreach (var antithetic in new[] { false, true })
+                {
+                    if (dit && sampler == DiffusionSampler.RespacedDdpm) continue;
+                    stem.WithSampling(o => o with { Sampler = sampler, Steps = steps, AntitheticDraws = antithetic });
+                    Report($"{denoiser} prior {prior} {sampler} {steps}{(antithetic ? " antithetic" : "")}", stem, t);
+                }
+        }
 }
 
 static void Quality(int panel, int epochs, int fullSpots, bool agreement)

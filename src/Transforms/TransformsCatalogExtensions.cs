@@ -44,6 +44,15 @@ public static class TransformsCatalogExtensions
     public static FeaturizeMorphologyEstimator FeaturizeMorphology(this TransformsCatalog catalog,
         string outputColumn = "Features", string inputColumn = "Patch", bool dihedralViews = false) => new(outputColumn, inputColumn, dihedralViews);
 
+    /// <summary>
+    /// Variance-preserving point estimate of one predicted section: stretches each gene's per-spot mean of the draws
+    /// (<paramref name="scoreColumn"/>) around its section average so its variance across spots equals the model's total
+    /// predicted variance, Var(mean) + mean(spread²) (law of total variance). Per-gene PCC is unchanged. Fit it on the
+    /// section's predictions (no labels needed).
+    /// </summary>
+    public static PreserveVarianceEstimator PreserveVariance(this TransformsCatalog catalog, string outputColumn = "ScorePreserved",
+        string scoreColumn = "Score", string spreadColumn = "ScoreStd") => new(outputColumn, scoreColumn, spreadColumn);
+
     /// <summary>One view <c>[D]</c> of a multi-view feature column <c>[A, D]</c> (view 0 = the unaugmented patch).</summary>
     public static SelectViewEstimator SelectView(this TransformsCatalog catalog, string outputColumn, string inputColumn, int view = 0) =>
         new(outputColumn, inputColumn, view);

@@ -33,9 +33,14 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         [DenoiserKind.ResidualMlp] = new(() => Fitted(DenoiserKind.ResidualMlp, 40)),
     };
 
-    private static StemDiffusionTransformer Fitted(DenoiserKind kind, int epochs)
+    private static readonly Lazy<StemDiffusionTransformer> TrainedWithRidgePrior = new(() => Fitted(DenoiserKind.Dit, 20, MeanPrior.Ridge));
+
+    private static StemDiffusionTransformer Fitted(DenoiserKind kind, int epochs, MeanPrior prior = MeanPrior.None)
     {
-        var options = StemDiffusionTests.Tiny(11) with { Denoiser = kind, Depth = 2, Epochs = epochs, DiffusionSteps = 200, LearningRate = 2e-3 };
+        var options = StemDiffusionTests.Tiny(11) with
+        {
+            Denoiser = kind, Depth = 2, Epochs = epochs, DiffusionSteps = 200, LearningRate = 2e-3, MeanPrior = prior,
+        };
         return new StemDiffusionEstimator(options).Fit(DiffusionData.Synthetic(60, 31, Genes, Features));
     }
 
@@ -109,10 +114,14 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     [InlineData(DenoiserKind.ResidualMlp, DiffusionSampler.Ddim, 5, 0.5, false)]
     [InlineData(DenoiserKind.ResidualMlp, DiffusionSampler.DpmSolver2M, 6, 0.0, true)]
     [InlineData(DenoiserKind.ResidualMlp, DiffusionSampler.Ddpm, 200, 0.0, true)]
-    public void Sampler_Export_SameNoise_MatchesTransform(DenoiserKind kind, DiffusionSampler sampler, int steps, double eta, bool clip)
+    [InlineData(DenoiserKind.Dit, DiffusionSampler.DpmSolver2M, 5, 0.0, true, true)]
+    [InlineData(DenoiserKind.Dit, DiffusionSampler.RespacedDdpm, 6, 0.0, false, true)]
+    public void Sampler_Export_SameNoise_MatchesTransform(DenoiserKind kind, DiffusionSampler sampler, int steps, double eta, bool clip, bool ridgePrior = false)
     {
         const int spots = 5, draws = 3;
-        var model = Trained[kind].Value.WithSampling(o => o with
+        var trained = ridgePrior ? TrainedWithRidgePrior.Value : Trained[kind].Value;
+        Assert.Equal(ridgePrior, trained.Prior is not null);
+        var model = trained.WithSampling(o => o with
         {
             Sampler = sampler, Steps = steps, Eta = eta, Draws = draws, PredictionSeed = PredictionSeed, OutputDraws = true, PredictionBatchSpots = 64,
             ClipDenoised = clip,

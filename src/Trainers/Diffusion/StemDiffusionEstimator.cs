@@ -58,6 +58,8 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         Check(o.EmaDecay is null || (o.EmaDecay >= 0 && o.EmaDecay <= 1), $"EMA decay must be in [0, 1], got {o.EmaDecay}.");
         Check(o.Threads is null or >= 1, $"threads must be ≥ 1, got {o.Threads}.");
         Check(o.Workers is null or >= 1, $"workers must be ≥ 1, got {o.Workers}.");
+        Check(Enum.IsDefined(o.MeanPrior), $"unknown mean prior {o.MeanPrior}.");
+        Check(o.PriorFolds >= 2, $"prior folds must be ≥ 2, got {o.PriorFolds}.");
         Check(o.CheckpointEvery >= 1, $"checkpoint interval must be ≥ 1 epoch, got {o.CheckpointEvery}.");
         Check(o.CheckpointDirectory is null || !string.IsNullOrWhiteSpace(o.CheckpointDirectory), "the checkpoint directory must not be blank.");
         Check(Enum.IsDefined(o.Sampler), $"unknown sampler {o.Sampler}.");
@@ -118,6 +120,14 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var (labelMin, labelMax) = Range(ys, g);
         featureScaling.Apply(xs);
         labelScaling.Apply(ys);
+        RidgePrior? prior = null;
+        float[]? priorMeans = null;
+        if (_options.MeanPrior == MeanPrior.Ridge)
+        {
+            using var priorScope = _progress.Start($"fitting the ridge mean prior ({_options.PriorFolds}-fold cross-fitted)", 1);
+            (prior, priorMeans) = RidgePrior.Fit(xs, ys, n, views, d, g, _options.PriorFolds, seed);
+            priorScope.Advance();
+        }
 
         int stepsPerEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
         double emaDecay = _options.EmaDecay ?? Math.Clamp(1 - 10.0 / ((double)stepsPerEpoch * _options.Epochs), 0, 0.999);
@@ -125,6 +135,8 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
 
         using var x = Tensor.FromArray(xs, [(long)n * views, d]);
         using var y = Tensor.FromArray(ys, [n, g]);
+        // With a mean prior the diffusion learns residuals: label minus the out-of-fold prior mean of the drawn view.
+        using var priorMean = priorMeans is null ? null : Tensor.FromArray(priorMeans, [(long)n * views, g]);
         using var diffusion = new GaussianDiffusion(_options.DiffusionSteps);
         Module network, predictor;
         using (var init = new Generator(SeedMixer.Mix(seed, 0, 0)))
@@ -180,7 +192,9 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                             conditionRows[i] = rows[i] * views + (views > 1 ? random.Next(views) : 0);
                         }
                         var x0 = y.IndexSelect(0, Tensor.FromArray(rows, [m]));
-                        var condition = x.IndexSelect(0, Tensor.FromArray(conditionRows, [m]));
+                        var conditionIndex = Tensor.FromArray(conditionRows, [m]);
+                        var condition = x.IndexSelect(0, conditionIndex);
+                        if (priorMean is not null) x0 = x0 - priorMean.IndexSelect(0, conditionIndex);
                         var t = Tensor.RandInt(0, _options.DiffusionSteps, [m], generator);
                         var noise = Tensor.RandN([m, g], generator);
                         optimizer.ZeroGrad();
@@ -211,7 +225,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             ema.CopyTo(predictor);
             var summary = new StemDiffusionTrainingSummary(_options.Epochs, lastLoss, resumed, emaDecay, network.ParameterCount);
             return new StemDiffusionTransformer(_options with { Seed = seed }, views, d, g, labelColumn.SlotNames?.ToArray(),
-                featureScaling, labelScaling, labelMin, labelMax, predictor, summary);
+                featureScaling, labelScaling, labelMin, labelMax, prior, predictor, summary);
         }
         catch
         {
@@ -244,7 +258,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var relevant = _options with
         {
             Seed = seed, Epochs = 0, CheckpointDirectory = null, CheckpointEvery = 1, Threads = null, Workers = null, Sampler = DiffusionSampler.Ddpm,
-            Steps = null, Eta = 0, Draws = 1, PredictionSeed = 0, OutputDraws = false, IntervalLevels = null, PredictionBatchSpots = 1, ClipDenoised = true,
+            Steps = null, Eta = 0, Draws = 1, AntitheticDraws = false, PredictionSeed = 0, OutputDraws = false, IntervalLevels = null, PredictionBatchSpots = 1, ClipDenoised = true,
             OutputColumn = "-", EmaDecay = emaDecay,
         };
         return JsonSerializer.Serialize(new { Options = relevant, Rows = rows, Views = views, Features = d, Genes = g });

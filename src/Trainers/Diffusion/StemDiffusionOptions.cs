@@ -27,6 +27,9 @@ namespace MlNetStem.Trainers.Diffusion;
 /// <param name="StandardizeFeatures">Standardize the condition with training mean/std.</param>
 /// <param name="StandardizeLabels">Diffuse per-gene standardized expression (mapped back at prediction). Off reproduces
 /// the paper's raw log2 targets.</param>
+/// <param name="MeanPrior">What the diffusion is centred on: nothing (Stem as published) or a cross-fitted ridge
+/// regression on the same features, the diffusion then modelling the residual (<see cref="Diffusion.MeanPrior.Ridge"/>).</param>
+/// <param name="PriorFolds">Folds of the prior's cross-fitting (out-of-fold training residuals).</param>
 /// <param name="Seed">Seed of initialization, shuffling, augmentation views, timesteps and noise; null lets the catalog draw one.</param>
 /// <param name="Threads">libtorch CPU threads per operation, set before training and prediction (process-wide); null leaves them alone.</param>
 /// <param name="Workers">Data-parallel threads: training splits every batch into this many shards differentiated concurrently
@@ -41,6 +44,9 @@ namespace MlNetStem.Trainers.Diffusion;
 /// Ignored by <see cref="DiffusionSampler.Ddpm"/>, which always runs T steps.</param>
 /// <param name="Eta">DDIM stochasticity (0 deterministic, 1 DDPM-like).</param>
 /// <param name="Draws">Samples per spot; prediction is their mean.</param>
+/// <param name="AntitheticDraws">Pair the draws: the second half of a spot's draws use the negated noise (initial and every
+/// step) of the first half. Each draw is still a sample of the model, but the mean of the draws — the prediction — has much
+/// less Monte-Carlo noise (classic antithetic variates), which matters at 20 draws.</param>
 /// <param name="PredictionSeed">Seed of the sampling noise; a spot's draws depend only on this seed, the spot's row index and its features.</param>
 /// <param name="OutputDraws">Also output every draw as <c>{OutputColumn}Draws</c> [Draws, genes].</param>
 /// <param name="IntervalLevels">Central quantile intervals of the draws to output (e.g. 0.8 → 10th and 90th percentile).</param>
@@ -66,6 +72,8 @@ public sealed record StemDiffusionOptions(
     double? EmaDecay = null,
     bool StandardizeFeatures = true,
     bool StandardizeLabels = true,
+    MeanPrior MeanPrior = MeanPrior.None,
+    int PriorFolds = 5,
     int? Seed = null,
     int? Threads = 1,
     int? Workers = null,
@@ -75,6 +83,7 @@ public sealed record StemDiffusionOptions(
     int? Steps = null,
     double Eta = 0,
     int Draws = 20,
+    bool AntitheticDraws = false,
     int PredictionSeed = 0,
     bool OutputDraws = false,
     IReadOnlyList<double>? IntervalLevels = null,

@@ -6,6 +6,7 @@ using MlNetStem.Pipeline;
 using MlNetStem.Torch;
 using MlNetStem.Torch.Nn;
 using MlNetStem.Trainers.Mlp;
+using MlNetStem.Trainers.Ridge;
 
 namespace MlNetStem.Trainers.Diffusion;
 
@@ -48,10 +49,16 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     private readonly Module _network;
     private readonly GaussianDiffusion _diffusion;
 
+    /// <summary>The ridge mean the diffusion is centred on (<see cref="MeanPrior.Ridge"/>), or null.</summary>
+    internal RidgePrior? Prior { get; }
+
     internal StemDiffusionTransformer(StemDiffusionOptions options, int views, int featureCount, int geneCount, string[]? genes,
-        Standardization featureScaling, Standardization labelScaling, float[] labelMin, float[] labelMax, Module network,
+        Standardization featureScaling, Standardization labelScaling, float[] labelMin, float[] labelMax, RidgePrior? prior, Module network,
         StemDiffusionTrainingSummary summary)
     {
+        if (prior is not null && (prior.Ridge.Features != featureCount || prior.Ridge.Outputs != geneCount
+            || prior.ResidualMin.Length != geneCount || prior.ResidualMax.Length != geneCount))
+            throw new ArgumentException($"The mean prior maps {prior.Ridge.Features} features to {prior.Ridge.Outputs} genes, expected {featureCount} → {geneCount}.");
         if (labelMin.Length != geneCount || labelMax.Length != geneCount)
             throw new ArgumentException($"Label ranges of {labelMin.Length}/{labelMax.Length} values for {geneCount} genes.");
         if (genes is not null && genes.Length != geneCount) throw new ArgumentException($"{genes.Length} gene names for {geneCount} genes.");
@@ -66,6 +73,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
         _labelScaling = labelScaling;
         _labelMin = labelMin;
         _labelMax = labelMax;
+        Prior = prior;
         _network = network;
         _diffusion = new GaussianDiffusion(options.DiffusionSteps);
         Summary = summary;
@@ -108,7 +116,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
         StemDiffusionEstimator.Validate(updated);
         var sampling = Options with
         {
-            Sampler = updated.Sampler, Steps = updated.Steps, Eta = updated.Eta, Draws = updated.Draws, PredictionSeed = updated.PredictionSeed,
+            Sampler = updated.Sampler, Steps = updated.Steps, Eta = updated.Eta, Draws = updated.Draws, AntitheticDraws = updated.AntitheticDraws, PredictionSeed = updated.PredictionSeed,
             OutputDraws = updated.OutputDraws, IntervalLevels = updated.IntervalLevels, PredictionBatchSpots = updated.PredictionBatchSpots,
             ClipDenoised = updated.ClipDenoised,
             Threads = updated.Threads, Workers = updated.Workers, OutputColumn = updated.OutputColumn,
@@ -213,15 +221,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
         if (rows == 0) return result;
         if (o.Threads is { } threads) TorchThreads.Set(threads);
         int steps = o.EffectiveSteps;
-        // Clip bounds in the model's (standardized) space: the training range widened by half its width on each side.
-        var lower = new float[g];
-        var upper = new float[g];
-        for (int j = 0; j < g; j++)
-        {
-            float lo = (_labelMin[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j], hi = (_labelMax[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j];
-            float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
-            (lower[j], upper[j]) = (lo - margin, hi + margin);
-        }
+        var (lower, upper) = ClipBounds();
         // Spots are sampled in groups, the groups on parallel workers. A spot's noise comes from its own generator, so the
         // draws do not depend on the grouping or the worker count.
         int workers = o.EffectiveWorkers;
@@ -233,13 +233,18 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
         {
             int first = (int)((long)rows * group / groups), s = (int)((long)rows * (group + 1) / groups) - first;
             var generators = Enumerable.Range(0, s).Select(i => new Generator(SeedMixer.Mix(o.PredictionSeed, firstRow + first + i, 3))).ToArray();
+            // One spot's noise for all its draws; antithetic draws pair every noise path with its negation.
+            Tensor SpotNoise(Generator generator)
+            {
+                if (!o.AntitheticDraws || k < 2) return Tensor.RandN([k, g], generator);
+                var z = Tensor.RandN([k - k / 2, g], generator);
+                return Tensor.Cat([z, z.Narrow(0, 0, k / 2) * -1.0], 0);
+            }
             try
             {
                 using var scope = Tensor.NewScope();
                 var c = Tensor.FromArray(condition.AsSpan(first * d, s * d).ToArray(), [s, d]).Unsqueeze(1).Expand(s, k, d).Reshape((long)s * k, d);
-                Tensor Noise() => s == 1
-                    ? Tensor.RandN([k, g], generators[0])
-                    : Tensor.Cat(generators.Select(gen => Tensor.RandN([k, g], gen)).ToArray(), 0);
+                Tensor Noise() => s == 1 ? SpotNoise(generators[0]) : Tensor.Cat(generators.Select(SpotNoise).ToArray(), 0);
                 (Tensor, Tensor)? clip = o.ClipDenoised ? (Tensor.FromArray(lower, [1, g]), Tensor.FromArray(upper, [1, g])) : null;
                 var x0 = _diffusion.Sample(Denoiser, c, Noise, o.Sampler, steps, o.Eta, clip).ToFloatArray();
                 x0.CopyTo(result.AsSpan(first * k * g));
@@ -254,8 +259,29 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
             }
         });
         if (failures.Count > 0) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(failures[0]).Throw();
+        Prior?.AddTo(result, condition, rows, k);
         _labelScaling.Invert(result);
         return result;
+    }
+
+    /// <summary>
+    /// The bounds every denoised estimate is clamped to while sampling, in the model's standardized space: the training
+    /// range of what the diffusion models (labels, or the cross-fitted residuals of a mean prior) widened by half its
+    /// width on each side. Shared with the ONNX export so both clamp identically.
+    /// </summary>
+    internal (float[] Lower, float[] Upper) ClipBounds()
+    {
+        int g = GeneCount;
+        var lower = new float[g];
+        var upper = new float[g];
+        for (int j = 0; j < g; j++)
+        {
+            float lo = Prior?.ResidualMin[j] ?? (_labelMin[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j];
+            float hi = Prior?.ResidualMax[j] ?? (_labelMax[j] - _labelScaling.Mean[j]) / _labelScaling.Std[j];
+            float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
+            (lower[j], upper[j]) = (lo - margin, hi + margin);
+        }
+        return (lower, upper);
     }
 
     private Dictionary<string, Array> Summarize(float[] draws, int rows, StemDiffusionOptions o)
@@ -316,13 +342,20 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     {
         ArgumentNullException.ThrowIfNull(context);
         var schedule = new ScheduleState("linear", Options.DiffusionSteps, 1e-4 * 1000 / Options.DiffusionSteps, 0.02 * 1000 / Options.DiffusionSteps);
-        context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary));
+        context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary, Prior?.Ridge.Alpha));
         context.WriteFloats("feature_mean.f32", _featureScaling.Mean);
         context.WriteFloats("feature_std.f32", _featureScaling.Std);
         context.WriteFloats("label_mean.f32", _labelScaling.Mean);
         context.WriteFloats("label_std.f32", _labelScaling.Std);
         context.WriteFloats("label_min.f32", _labelMin);
         context.WriteFloats("label_max.f32", _labelMax);
+        if (Prior is not null)
+        {
+            context.WriteFloats("prior_weights.f32", Prior.Ridge.Weights);
+            context.WriteFloats("prior_bias.f32", Prior.Ridge.Bias);
+            context.WriteFloats("prior_residual_min.f32", Prior.ResidualMin);
+            context.WriteFloats("prior_residual_max.f32", Prior.ResidualMax);
+        }
         using var stream = context.OpenWrite("denoiser.state");
         _network.SaveStateDict(stream);
     }
@@ -354,6 +387,18 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
         if (!features.Mean.Concat(features.Std).Concat(labels.Mean).Concat(labels.Std).Concat(labelMin).Concat(labelMax).All(float.IsFinite)
             || features.Std.Any(v => v <= 0) || labels.Std.Any(v => v <= 0) || labelMin.Zip(labelMax).Any(p => p.First > p.Second))
             throw new ModelFormatException($"{ComponentName}: the standardization entries hold non-finite or non-positive values.");
+        RidgePrior? prior = null;
+        if (s.Options.MeanPrior == MeanPrior.Ridge)
+        {
+            if (s.PriorAlpha is not { } alpha || !(alpha >= 0))
+                throw new ModelFormatException($"{ComponentName} entry 'stem.json' uses a ridge mean prior but records no valid penalty.");
+            prior = new RidgePrior(
+                new RidgeSolver.Solution(s.FeatureCount, s.GeneCount, context.ReadFloats("prior_weights.f32", s.FeatureCount * s.GeneCount),
+                    context.ReadFloats("prior_bias.f32", s.GeneCount), alpha),
+                context.ReadFloats("prior_residual_min.f32", s.GeneCount), context.ReadFloats("prior_residual_max.f32", s.GeneCount));
+            if (!prior.Ridge.Weights.Concat(prior.Ridge.Bias).Concat(prior.ResidualMin).Concat(prior.ResidualMax).All(float.IsFinite))
+                throw new ModelFormatException($"{ComponentName}: the mean prior entries hold NaN or infinite values.");
+        }
         Module network;
         using (var generator = new Generator(0))   // initial values are overwritten by the state dict
             network = StemDiffusionEstimator.CreateDenoiser(s.Options, s.GeneCount, s.FeatureCount, generator);
@@ -364,7 +409,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
             network.Eval();
             if (network.Parameters().Any(p => { using var scope = Tensor.NewScope(); return !float.IsFinite(p.Sum().ToFloatArray()[0]); }))
                 throw new ModelFormatException($"{ComponentName}: the denoiser weights contain NaN or infinite values.");
-            return new StemDiffusionTransformer(s.Options, s.Views, s.FeatureCount, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, network, s.Summary);
+            return new StemDiffusionTransformer(s.Options, s.Views, s.FeatureCount, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
         {
@@ -389,5 +434,5 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
 
     [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
     private sealed record State(StemDiffusionOptions Options, int Views, int FeatureCount, int GeneCount, string[]? Genes,
-        ScheduleState Schedule, StemDiffusionTrainingSummary Summary);
+        ScheduleState Schedule, StemDiffusionTrainingSummary Summary, double? PriorAlpha = null);
 }

@@ -69,12 +69,13 @@ internal sealed class SamplerOnnxGraph
     /// <param name="features">Condition standardization.</param>
     /// <param name="labels">Label standardization (the draws are mapped back with it).</param>
     /// <param name="clip">Bounds every denoised estimate is clamped to, in standardized units, or null for none.</param>
+    /// <param name="prior">The ridge mean the draws are residuals of, or null.</param>
     /// <param name="draws">Draws per spot.</param>
     /// <param name="noiseInput">Noise as an input rather than drawn in the graph.</param>
     /// <param name="seed">Seed of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
     public OnnxGraphBuilder Build(Module network, int heads, Standardization features, Standardization labels,
-        (float[] Lower, float[] Upper)? clip, int draws, bool noiseInput, int seed, IReadOnlyList<string>? genes)
+        (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool noiseInput, int seed, IReadOnlyList<string>? genes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         int c = features.Width, g = labels.Width;
@@ -87,6 +88,7 @@ internal sealed class SamplerOnnxGraph
         graph.AddMetadata("steps", _count.ToString(System.Globalization.CultureInfo.InvariantCulture));
         graph.AddMetadata("draws", draws.ToString(System.Globalization.CultureInfo.InvariantCulture));
         graph.AddMetadata("clip_denoised", clip is null ? "false" : "true");
+        graph.AddMetadata("mean_prior", prior is null ? "none" : "ridge");
         graph.AddMetadata("noise_slots", NoiseSlots.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (genes is not null) graph.AddMetadata("genes", string.Join('\n', genes));
         var ops = new OnnxGraphOps(graph);
@@ -191,6 +193,10 @@ internal sealed class SamplerOnnxGraph
         string[] loopOutputs = solver ? [final, "previous_final"] : [final];
         graph.AddNode("Loop", "", loopInputs, loopOutputs, OnnxAttribute.Graph("body", body));
 
+        // A mean prior's draws are residuals: add the ridge mean of the (standardized) condition before un-standardizing.
+        if (prior is not null)
+            final = ops.Add(final, ops.Add(ops.Node("MatMul", rows, ops.Floats("prior_weights", prior.Ridge.Weights, c, g)),
+                ops.Floats("prior_bias", prior.Ridge.Bias, g)));
         string labelsOut = ops.Add(ops.Mul(final, ops.Floats("label_std", labels.Std, g)), ops.Floats("label_mean", labels.Mean, g));
         graph.AddNode("Reshape", "", [labelsOut, ops.Int64s("draws_shape", -1, draws, g)], [StemOnnxExporter.DrawsOutput]);
         graph.AddNode("ReduceMean", "", [StemOnnxExporter.DrawsOutput], [StemOnnxExporter.ExpressionOutput],

@@ -116,25 +116,7 @@ public static class StemOnnxExporter
         var labels = transformer.LabelScaling;
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
         return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.FeatureScaling,
-            labels, clip ? ClipBounds(transformer, labels) : null, draws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
-    }
-
-    /// <summary>The clip bounds <see cref="StemDiffusionTransformer"/> samples with, in standardized units: the training
-    /// range widened by half its width on each side (same float arithmetic, so the clamps agree exactly).</summary>
-    private static (float[], float[]) ClipBounds(StemDiffusionTransformer transformer, Standardization labels)
-    {
-        var min = transformer.LabelMin;
-        var max = transformer.LabelMax;
-        int g = labels.Width;
-        var lower = new float[g];
-        var upper = new float[g];
-        for (int j = 0; j < g; j++)
-        {
-            float lo = (min[j] - labels.Mean[j]) / labels.Std[j], hi = (max[j] - labels.Mean[j]) / labels.Std[j];
-            float margin = Math.Max(0.5f * (hi - lo), 1e-3f);
-            (lower[j], upper[j]) = (lo - margin, hi + margin);
-        }
-        return (lower, upper);
+            labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
     }
 
     private static (DiffusionSampler Sampler, int Steps, double Eta, int Draws) Resolve(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)
