@@ -168,6 +168,40 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AntitheticDraws_MirrorEachOther_InProcessAndInTheOnnxSampler()
+    {
+        // A barely trained DiT still has its zero-initialized output layer, so ε̂ ≈ 0 and a one-step DDIM draw is linear in
+        // its noise: antithetic partners (draw i and draw i + D/2) must then sit symmetrically around the label mean.
+        const int spots = 3, draws = 6;
+        var train = DiffusionData.Synthetic(40, 32, Genes, Features);
+        using var model = new StemDiffusionEstimator(StemDiffusionTests.Tiny(12) with
+        {
+            Epochs = 1, LearningRate = 1e-12, Sampler = DiffusionSampler.Ddim, Steps = 1, Draws = draws, AntitheticDraws = true,
+            ClipDenoised = false, OutputDraws = true,
+        }).Fit(train);
+        var labels = DiffusionData.Column(train, "Expression");
+        var labelMean = Enumerable.Range(0, Genes).Select(j => labels.Where((_, i) => i % Genes == j).Average()).ToArray();
+        var embedding = Random(new Random(16), spots * Features);
+        void AssertMirrored(float[] all, string where)
+        {
+            double scale = all.Max(Math.Abs);
+            for (int s = 0; s < spots; s++)
+                for (int d = 0; d < draws / 2; d++)
+                    for (int j = 0; j < Genes; j++)
+                    {
+                        double a = all[(s * draws + d) * Genes + j] - labelMean[j], b = all[(s * draws + d + draws / 2) * Genes + j] - labelMean[j];
+                        Assert.True(Math.Abs(a + b) < 1e-3 * scale, $"{where}: spot {s}, draw {d}, gene {j}: {a} vs {b}");
+                    }
+            Assert.True(scale > 1, $"{where}: draws too small to test");
+        }
+        AssertMirrored(DiffusionData.Column(model.Transform(DiffusionData.FeaturesOnly(embedding, Features)), "ScoreDraws"), "in process");
+
+        using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model, new StemOnnxSamplerOptions(Seed: 4)));
+        var result = session.Run(new Dictionary<string, OnnxTensor> { [StemOnnxExporter.EmbeddingInput] = OnnxTensor.Create(embedding, spots, Features) });
+        AssertMirrored(result[StemOnnxExporter.DrawsOutput].GetData<float>(), "ONNX");
+    }
+
+    [Fact]
     public void Sampler_Export_InGraphNoise_IsMlNetShaped_AndRepeatable()
     {
         var model = Trained[DenoiserKind.ResidualMlp].Value.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 4, Draws = 5 });

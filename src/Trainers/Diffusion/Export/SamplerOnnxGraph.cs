@@ -70,12 +70,14 @@ internal sealed class SamplerOnnxGraph
     /// <param name="labels">Label standardization (the draws are mapped back with it).</param>
     /// <param name="clip">Bounds every denoised estimate is clamped to, in standardized units, or null for none.</param>
     /// <param name="prior">The ridge mean the draws are residuals of, or null.</param>
+    /// <param name="antithetic">Noise drawn in the graph pairs each spot's draws as the in-process antithetic sampler does
+    /// (the second half negates the first); ignored with a noise input, which the caller fills.</param>
     /// <param name="draws">Draws per spot.</param>
     /// <param name="noiseInput">Noise as an input rather than drawn in the graph.</param>
     /// <param name="seed">Seed of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
     public OnnxGraphBuilder Build(Module network, int heads, Standardization features, Standardization labels,
-        (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool noiseInput, int seed, IReadOnlyList<string>? genes)
+        (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         int c = features.Width, g = labels.Width;
@@ -89,6 +91,18 @@ internal sealed class SamplerOnnxGraph
         graph.AddMetadata("draws", draws.ToString(System.Globalization.CultureInfo.InvariantCulture));
         graph.AddMetadata("clip_denoised", clip is null ? "false" : "true");
         graph.AddMetadata("mean_prior", prior is null ? "none" : "ridge");
+        graph.AddMetadata("antithetic", antithetic && !noiseInput && draws >= 2 ? "true" : "false");
+        bool pairDraws = antithetic && !noiseInput && draws >= 2;
+        // Standard normal noise shaped like `like` [N·D, G]; antithetic: per spot, D − D/2 draws and the negation of D/2 of them.
+        string Gaussian(OnnxGraphOps o, string like, int noiseSeed)
+        {
+            if (!pairDraws) return RandomNormalLike(o, like, noiseSeed);
+            string perSpot = o.Reshape(like, -1, draws, g);
+            string half = o.Node("Slice", perSpot, o.Int64s("half_start", 0), o.Int64s("half_end", draws - draws / 2), o.Int64s("half_axis", 1));
+            string z = RandomNormalLike(o, half, noiseSeed);
+            string mirrored = o.Node("Neg", o.Node("Slice", z, o.Int64s("pair_start", 0), o.Int64s("pair_end", draws / 2), o.Int64s("pair_axis", 1)));
+            return o.Reshape(o.Graph.AddNode("Concat", [z, mirrored], OnnxAttribute.Int("axis", 1)), -1, g);
+        }
         graph.AddMetadata("noise_slots", NoiseSlots.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (genes is not null) graph.AddMetadata("genes", string.Join('\n', genes));
         var ops = new OnnxGraphOps(graph);
@@ -107,7 +121,7 @@ internal sealed class SamplerOnnxGraph
         {
             string shape = graph.AddNode("Concat", [ops.Gather(ops.Node("Shape", rows), ops.Int64s("axis0", 0)), ops.Int64s("genes", g)],
                 OnnxAttribute.Int("axis", 0));
-            initial = RandomNormalLike(ops, graph.AddNode("ConstantOfShape", [shape]), seed);
+            initial = Gaussian(ops, graph.AddNode("ConstantOfShape", [shape]), seed);
         }
 
         // Per-iteration constants, indexed by the loop counter.
@@ -137,7 +151,7 @@ internal sealed class SamplerOnnxGraph
         }
         string Noise() => noiseInput
             ? b.Reshape(b.Gather(noise, At(noiseIndex), 2), -1, g)
-            : RandomNormalLike(b, x, seed + 1);
+            : Gaussian(b, x, seed + 1);
         string next, previousOut = "";
         switch (_sampler)
         {

@@ -116,7 +116,7 @@ public static class StemOnnxExporter
         var labels = transformer.LabelScaling;
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
         return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.FeatureScaling,
-            labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
+            labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, transformer.Options.AntitheticDraws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
     }
 
     private static (DiffusionSampler Sampler, int Steps, double Eta, int Draws) Resolve(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)
