@@ -1,7 +1,8 @@
 // Stem diffusion benchmarks. Usage:
 //   dotnet run -c Release --project bench/StemBench -- throughput [--steps N] [--threads T] [--workers 1,2]
 //   dotnet run -c Release --project bench/StemBench -- samplers [--genes 50] [--epochs E] [--dit]
-//   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--full-ddpm-spots N (DiT, default 10)]
+//   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--seeds 5] [--agreement [--full-ddpm-spots N (DiT, default 30)]]
+//   dotnet run -c Release --project bench/StemBench -- prior [--genes 50] [--epochs E] [--draws 20] [--dit]
 // See README.md for what each measures and the recorded numbers.
 using System.Diagnostics;
 using System.Globalization;
@@ -38,7 +39,7 @@ switch (mode)
         Throughput(Arg("steps", 20), Arg("threads", 1), ArgList("workers", [1, 2]));
         break;
     case "quality":
-        Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("full-ddpm-spots", 10), args.Contains("--agreement"));
+        Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("seeds", 5), Arg("full-ddpm-spots", 30), args.Contains("--agreement"));
         break;
     case "prior":
         PriorStudy(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("draws", 20), args.Contains("--dit"));
@@ -236,102 +237,142 @@ static InMemoryDataView StretchToTrainingVariance(StemContext ctx, IDataView sco
         score.Length / g, new Dictionary<string, Array> { ["Expression"] = truth, ["Score"] = result });
 }
 
-static void Quality(int panel, int epochs, int fullSpots, bool agreement)
+static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreement)
 {
     var (ctx, train, test) = LoadSample(panel);
     int d = train.Schema["Features"].Type.Size;
-
-    var rows = new List<(string Name, ExpressionMetrics Metrics, double TrainSeconds, double PredictSeconds)>();
-    (ITransformer Model, double Seconds) Time(Func<ITransformer> fit)
+    string[] intervalColumns = ["ScoreStd", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"];
+    static string F(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+    void Row(string name, ExpressionMetrics m, double? trainSeconds, double? predictSeconds) =>
+        Console.WriteLine($"| {name} | {F(m.Pcc10)} | {F(m.Pcc50)} | {F(m.MeanPcc)} | {F(m.Mse)} | {F(m.Mae)} | {F(m.Rvd)} | {F(m.Coverage80)} | {F(m.Coverage90)} | " +
+            $"{(trainSeconds is { } t ? t.ToString("0.0", CultureInfo.InvariantCulture) : "")} | {(predictSeconds is { } p ? p.ToString("0.0", CultureInfo.InvariantCulture) : "")} |");
+    // Scores the test section; for diffusion models also the coverage of the intervals and the variance-preserving estimate.
+    (ExpressionMetrics Mean, ExpressionMetrics? Preserved, double Seconds) Score(ITransformer model)
+    {
+        var c = Stopwatch.StartNew();
+        bool stem = model is StemDiffusionTransformer;
+        var scored = ctx.Data.Cache(model.Transform(test), stem ? ["Expression", "Score", .. intervalColumns] : ["Expression", "Score"]);
+        double seconds = c.Elapsed.TotalSeconds;
+        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        if (!stem) return (metrics, null, seconds);
+        metrics = metrics with
+        {
+            Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
+            Coverage90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"),
+        };
+        var preserved = ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved");
+        return (metrics, preserved, seconds);
+    }
+    (T Model, double Seconds) Time<T>(Func<T> fit)
     {
         var c = Stopwatch.StartNew();
         var m = fit();
         return (m, c.Elapsed.TotalSeconds);
     }
-    ExpressionMetrics Score(ITransformer model, out double seconds, bool intervals)
-    {
-        var c = Stopwatch.StartNew();
-        var scored = ctx.Data.Cache(model.Transform(test), intervals
-            ? ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"] : ["Expression", "Score"]);
-        seconds = c.Elapsed.TotalSeconds;
-        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
-        return intervals
-            ? metrics with
-            {
-                Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
-                Coverage90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"),
-            }
-            : metrics;
-    }
 
-    var ridge = Time(() => ctx.Trainers.Ridge().Fit(train));
-    rows.Add(("ridge (GCV)", Score(ridge.Model, out var pr, false), ridge.Seconds, pr));
-    var mlp = Time(() => ctx.Trainers.Mlp(hiddenSizes: [256], epochs: 200, seed: 1).Fit(train));
-    rows.Add(("MLP 256, 200 ep", Score(mlp.Model, out var pm, false), mlp.Seconds, pm));
-    var dit = Time(() => ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with { Epochs = epochs, Seed = 1 }).Fit(train));
-    var fast = Time(() => ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with { Denoiser = DenoiserKind.ResidualMlp, Epochs = epochs, Seed = 1 }).Fit(train));
-    foreach (var (name, fitted) in new[] { ("Stem-DiT", dit), ("Stem residual MLP", fast) })
-    {
-        var stem = (StemDiffusionTransformer)fitted.Model;
-        stem.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 100 });
-        rows.Add(($"{name} ({epochs} ep, DDPM respaced 100)", Score(stem, out var p100, true), fitted.Seconds, p100));
-        stem.WithSampling(o => o with { Sampler = DiffusionSampler.DpmSolver2M, Steps = 10 });
-        rows.Add(($"{name} ({epochs} ep, DPM++(2M) 10)", Score(stem, out var p10, true), fitted.Seconds, p10));
-    }
-
+    var cpu = StemDiffusionOptions.Cpu with { Epochs = epochs, Seed = 1 };
+    Console.WriteLine($"Stem CPU preset: {cpu.Denoiser}, depth {cpu.Depth}, hidden {cpu.HiddenSize}, {cpu.Epochs} epochs, {cpu.Sampler} {cpu.EffectiveSteps} steps, " +
+        $"{cpu.Draws} draws{(cpu.AntitheticDraws ? " (antithetic)" : "")}, {cpu.EffectiveWorkers} workers; seed 1");
     Console.WriteLine();
     Console.WriteLine("| model | PCC-10 | PCC-50 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
     Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
-    foreach (var (name, m, ts, ps) in rows)
-        Console.WriteLine($"| {name} | {m.Pcc10:0.000} | {(m.Pcc50 is { } p50 ? p50.ToString("0.000") : "–")} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Mae:0.000} | " +
-            $"{m.Rvd:0.000} | {(m.Coverage80 is { } c8 ? c8.ToString("0.000") : "–")} | {(m.Coverage90 is { } c9 ? c9.ToString("0.000") : "–")} | {ts:0.0} | {ps:0.0} |");
+    var ridge = Time(() => ctx.Trainers.Ridge().Fit(train));
+    var ridgeScore = Score(ridge.Model);
+    Row("ridge (GCV)", ridgeScore.Mean, ridge.Seconds, ridgeScore.Seconds);
+    Row("↳ ridge stretched to the training variance (reference)", ctx.Evaluation.Evaluate(StretchToTrainingVariance(ctx, ridge.Model.Transform(test), train), "Expression", "Score"), null, null);
+    var mlp = Time(() => ctx.Trainers.Mlp(hiddenSizes: [256], epochs: 200, seed: 1).Fit(train));
+    var mlpScore = Score(mlp.Model);
+    Row("MLP 256, 200 ep", mlpScore.Mean, mlp.Seconds, mlpScore.Seconds);
 
-    // (b) Sampling cost: 300 spots × 20 draws with the fast sampler, and full DDPM (1000 steps) on a subset for agreement.
-    var ditModel = (StemDiffusionTransformer)dit.Model;
+    var fitted = new List<(string Name, StemDiffusionTransformer Model)>();
+    foreach (var (name, options) in new[]
+    {
+        ("Stem residual MLP (CPU preset)", cpu),
+        ("Stem-DiT (depth 2, hidden 64)", cpu with { Denoiser = DenoiserKind.Dit }),
+        ("Stem residual MLP + ridge mean prior", cpu with { MeanPrior = MeanPrior.Ridge }),
+    })
+    {
+        var fit = Time(() => (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: options).Fit(train));
+        fitted.Add((name, fit.Model));
+        foreach (var (sampler, steps) in new[] { (cpu.Sampler, cpu.EffectiveSteps), (DiffusionSampler.DpmSolver2M, 10) })
+        {
+            fit.Model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
+            var (mean, preserved, seconds) = Score(fit.Model);
+            string sampling = sampler == DiffusionSampler.DpmSolver2M ? "DPM++(2M) 10" : $"respaced DDPM {steps}";
+            Row($"{name}, {sampling}", mean, fit.Seconds, seconds);
+            // The ODE sampler's draws overstate the spread, so only the ancestral sampler's feeds PreserveVariance.
+            if (sampler != DiffusionSampler.DpmSolver2M) Row("↳ PreserveVariance", preserved!, null, null);
+        }
+        fit.Model.WithSampling(o => o with { Sampler = cpu.Sampler, Steps = cpu.Steps });
+    }
+
+    if (seeds > 1)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Seed spread, Stem residual MLP (CPU preset), seeds 1..{seeds}:");
+        var results = new List<(ExpressionMetrics Mean, ExpressionMetrics Preserved)>();
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: cpu with { Seed = seed, PredictionSeed = seed }).Fit(train);
+            var (mean, preserved, _) = Score(model);
+            results.Add((mean, preserved!));
+            Console.WriteLine($"  seed {seed}: mean PCC {mean.MeanPcc:0.000}, PCC-10 {mean.Pcc10:0.000}, MSE {mean.Mse:0.000}, RVD {mean.Rvd:0.000}, " +
+                $"PreserveVariance RVD {preserved!.Rvd:0.000}, cov80 {mean.Coverage80:0.000}");
+        }
+        static string Spread(IEnumerable<double> values)
+        {
+            var v = values.ToArray();
+            double m = v.Average(), sd = Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Length - 1));
+            return $"{m:0.000} ± {sd:0.000}";
+        }
+        Console.WriteLine($"  mean ± sd: mean PCC {Spread(results.Select(r => r.Mean.MeanPcc))}, PCC-10 {Spread(results.Select(r => r.Mean.Pcc10 ?? double.NaN))}, " +
+            $"MSE {Spread(results.Select(r => r.Mean.Mse))}, RVD {Spread(results.Select(r => r.Mean.Rvd))}, PreserveVariance RVD {Spread(results.Select(r => r.Preserved.Rvd))}, " +
+            $"cov80 {Spread(results.Select(r => r.Mean.Coverage80 ?? double.NaN))}; ridge mean PCC {ridgeScore.Mean.MeanPcc:0.000}, RVD {ridgeScore.Mean.Rvd:0.000}");
+    }
+
+    // (b) Sampling cost: a 300-spot section (C3 features repeated) × 20 draws.
     var c3 = test.ReadBatches(["Features"], 100_000).Single().GetFloats("Features");
     var three = new float[300 * d];
     for (int i = 0; i < three.Length; i++) three[i] = c3[i % c3.Length];
     var spots300 = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(d))]), 300,
         new Dictionary<string, Array> { ["Features"] = three });
     Console.WriteLine();
-    var fastModel = (StemDiffusionTransformer)fast.Model;
-    foreach (var (label, model, sampler, steps) in new[]
-    {
-        ("DiT", ditModel, DiffusionSampler.DpmSolver2M, 10),
-        ("residual MLP", fastModel, DiffusionSampler.RespacedDdpm, 100),
-        ("residual MLP", fastModel, DiffusionSampler.DpmSolver2M, 10),
-        ("residual MLP", fastModel, DiffusionSampler.Ddim, 20),
-        ("residual MLP", fastModel, DiffusionSampler.RespacedDdpm, 50),
-        ("residual MLP", fastModel, DiffusionSampler.Ddpm, 1000),
-    })
-    {
-        model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Draws = 20 });
-        var c = Stopwatch.StartNew();
-        foreach (var _ in model.Transform(spots300).ReadBatches(["Score"], 300)) { }
-        Console.WriteLine($"{label,-13} {sampler,-12} {steps,4} steps: 300 spots × 20 draws in {c.Elapsed.TotalSeconds,7:0.00} s");
-    }
+    foreach (var (name, model) in fitted.Take(2))
+        foreach (var (sampler, steps) in new[] { (cpu.Sampler, cpu.EffectiveSteps), (DiffusionSampler.DpmSolver2M, 10) })
+        {
+            model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
+            var c = Stopwatch.StartNew();
+            foreach (var _ in model.Transform(spots300).ReadBatches(["Score"], 300)) { }
+            Console.WriteLine($"{name,-32} {sampler,-12} {steps,4} steps: 300 spots × {model.Options.Draws} draws in {c.Elapsed.TotalSeconds,6:0.0} s " +
+                $"({model.Options.EffectiveWorkers} workers)");
+        }
 
-    // Agreement of the fast sampler with the paper's 1000-step DDPM: all C3 spots for the residual MLP, the first
-    // `fullSpots` for the DiT (1000 DiT steps on every spot take too long on 2 cores).
+    // (c) Agreement of the fast samplers with the paper's 1000-step ancestral DDPM, same model, same draws: all C3 spots for
+    // the residual MLP, the first `fullSpots` for the DiT (1000 DiT steps on every spot take long on 2 cores).
     if (!agreement) return;
-    foreach (var (label, model, count) in new[] { ("DiT", ditModel, fullSpots), ("residual MLP", fastModel, test.Rows) })
+    Console.WriteLine();
+    foreach (var (name, model, count) in new[] { (fitted[0].Name, fitted[0].Model, test.Rows), (fitted[1].Name, fitted[1].Model, fullSpots) })
     {
         var subset = ctx.Data.Cache(ctx.Data.TakeRows(test, count), "Expression", "Features");
-        ExpressionMetrics Run(DiffusionSampler sampler, int? steps, out double seconds)
+        (ExpressionMetrics Metrics, double Seconds) Run(DiffusionSampler sampler, int? steps)
         {
-            model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Draws = 20 });
+            model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var c = Stopwatch.StartNew();
             var scored = ctx.Data.Cache(model.Transform(subset), "Expression", "Score", "ScoreLower80", "ScoreUpper80");
-            seconds = c.Elapsed.TotalSeconds;
-            return ctx.Evaluation.Evaluate(scored, "Expression", "Score") with
+            double seconds = c.Elapsed.TotalSeconds;
+            return (ctx.Evaluation.Evaluate(scored, "Expression", "Score") with
             {
                 Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
-            };
+            }, seconds);
         }
-        var quick = Run(DiffusionSampler.RespacedDdpm, 100, out double quickSeconds);
-        var full = Run(DiffusionSampler.Ddpm, null, out double fullSeconds);
-        Console.WriteLine($"{label}, {count} C3 spots × 20 draws: DDPM respaced 100 steps mean PCC {quick.MeanPcc:0.000} MSE {quick.Mse:0.000} " +
-            $"RVD {quick.Rvd:0.000} cov80 {quick.Coverage80:0.000} ({quickSeconds:0.0} s) | DDPM 1000 steps mean PCC {full.MeanPcc:0.000} " +
-            $"MSE {full.Mse:0.000} RVD {full.Rvd:0.000} cov80 {full.Coverage80:0.000} ({fullSeconds:0.0} s) | ΔPCC {quick.MeanPcc - full.MeanPcc:+0.000;-0.000}");
+        var full = Run(DiffusionSampler.Ddpm, null);
+        Console.WriteLine($"{name}, {count} C3 spots × {model.Options.Draws} draws, DDPM 1000 steps: mean PCC {full.Metrics.MeanPcc:0.000}, MSE {full.Metrics.Mse:0.000}, " +
+            $"RVD {full.Metrics.Rvd:0.000}, cov80 {full.Metrics.Coverage80:0.000} ({full.Seconds:0.0} s)");
+        foreach (var (sampler, steps) in new (DiffusionSampler, int)[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.RespacedDdpm, 50), (DiffusionSampler.DpmSolver2M, 10) })
+        {
+            var quick = Run(sampler, steps);
+            Console.WriteLine($"  {sampler} {steps}: mean PCC {quick.Metrics.MeanPcc:0.000} (Δ {quick.Metrics.MeanPcc - full.Metrics.MeanPcc:+0.000;-0.000}), " +
+                $"MSE {quick.Metrics.Mse:0.000}, RVD {quick.Metrics.Rvd:0.000}, cov80 {quick.Metrics.Coverage80:0.000} ({quick.Seconds:0.0} s)");
+        }
     }
 }

@@ -102,6 +102,7 @@ internal sealed class GaussianDiffusion : IDisposable
         if (count < (sampler == DiffusionSampler.DpmSolver2M ? 2 : 1) || count > Steps) throw new ArgumentOutOfRangeException(nameof(steps), steps, $"Sampling steps must be in [1, {Steps}].");
         var schedule = sampler == DiffusionSampler.DpmSolver2M ? Schedule.Respace(Schedule.LogSnrSpacedTimesteps(count)) : Schedule.Respace(count);
         long n = condition.Shape[0];
+        var embedded = model.EmbedCondition(condition);
         var initial = noise();
         var x = initial;
         void Advance(Tensor next)
@@ -112,7 +113,7 @@ internal sealed class GaussianDiffusion : IDisposable
         }
         (Tensor X0, Tensor Eps, Tensor V) Predict(Tensor xt, int i)
         {
-            var (eps, v) = model.Forward(xt, Tensor.Full([n], schedule.TimestepMap[i]), condition);
+            var (eps, v) = model.ForwardEmbedded(xt, Tensor.Full([n], schedule.TimestepMap[i]), embedded);
             double ac = schedule.AlphasCumprod[i];
             var x0 = xt * Math.Sqrt(1 / ac) - eps * Math.Sqrt(1 / ac - 1);
             if (clip is { } bounds)

@@ -21,4 +21,14 @@ internal interface IDenoiser
     /// <param name="condition">Standardized condition, float [B, C].</param>
     /// <returns>ε [B, G] and the learned-range variance value v in about [−1, 1], [B, G].</returns>
     (Tensor Epsilon, Tensor Variance) Forward(Tensor noisy, Tensor timesteps, Tensor condition);
+
+    /// <summary>The part of the network that sees only the condition (Stem's y_embedder), computed once per sampling run
+    /// instead of once per step: with a 1024–1536-wide foundation-model embedding it is most of a small denoiser's cost.</summary>
+    /// <param name="condition">Standardized condition, float [B, C].</param>
+    /// <returns>What <see cref="ForwardEmbedded"/> takes; the condition itself unless the network overrides both.</returns>
+    Tensor EmbedCondition(Tensor condition) => condition;
+
+    /// <summary><see cref="Forward"/> with the condition already passed through <see cref="EmbedCondition"/>.</summary>
+    (Tensor Epsilon, Tensor Variance) ForwardEmbedded(Tensor noisy, Tensor timesteps, Tensor embeddedCondition) =>
+        Forward(noisy, timesteps, embeddedCondition);
 }

@@ -46,10 +46,15 @@ internal sealed class ResidualMlpDenoiser : Module, IDenoiser
 
     public int ConditionSize { get; }
 
-    public (Tensor Epsilon, Tensor Variance) Forward(Tensor noisy, Tensor timesteps, Tensor condition)
+    public (Tensor Epsilon, Tensor Variance) Forward(Tensor noisy, Tensor timesteps, Tensor condition) =>
+        ForwardEmbedded(noisy, timesteps, EmbedCondition(condition));
+
+    public Tensor EmbedCondition(Tensor condition) => _yEmbedder.Forward(condition);
+
+    public (Tensor Epsilon, Tensor Variance) ForwardEmbedded(Tensor noisy, Tensor timesteps, Tensor embeddedCondition)
     {
         var h = _xEmbedder.Forward(noisy);
-        var c = _tEmbedder.Forward(timesteps) + _yEmbedder.Forward(condition);
+        var c = _tEmbedder.Forward(timesteps) + embeddedCondition;
         foreach (var (modulation, fc1, fc2) in _blocks)
         {
             var m = modulation.Forward(c).Chunk(3, 1);

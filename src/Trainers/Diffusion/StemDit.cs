@@ -45,11 +45,16 @@ internal sealed class StemDit : Module, IDenoiser
 
     public int ConditionSize { get; }
 
-    public (Tensor Epsilon, Tensor Variance) Forward(Tensor noisy, Tensor timesteps, Tensor condition)
+    public (Tensor Epsilon, Tensor Variance) Forward(Tensor noisy, Tensor timesteps, Tensor condition) =>
+        ForwardEmbedded(noisy, timesteps, EmbedCondition(condition));
+
+    public Tensor EmbedCondition(Tensor condition) => _yEmbedder.Forward(condition);
+
+    public (Tensor Epsilon, Tensor Variance) ForwardEmbedded(Tensor noisy, Tensor timesteps, Tensor embeddedCondition)
     {
         long b = noisy.Shape[0];
         var x = _xEmbedder.Forward(noisy.Unsqueeze(2)) + _geneEmbedding.Unsqueeze(0);        // [B, G, H]
-        var c = _tEmbedder.Forward(timesteps) + _yEmbedder.Forward(condition);              // [B, H]
+        var c = _tEmbedder.Forward(timesteps) + embeddedCondition;                          // [B, H]
         foreach (var block in _blocks) x = block.Forward(x, c);
         var m = _finalModulation.Forward(c).Chunk(2, 1);
         var output = _finalLinear.Forward(AdaLnModulation.Modulate(AdaLnModulation.Norm(x), m[0], m[1]));   // [B, G, 2]

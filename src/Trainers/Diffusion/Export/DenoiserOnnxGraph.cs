@@ -20,10 +20,17 @@ internal static class DenoiserOnnxGraph
     /// <param name="condition">Standardized condition, float [B, C].</param>
     /// <returns>ε and v, float [B, G] each.</returns>
     /// <exception cref="NotSupportedException">The network is of another kind.</exception>
-    public static (string Epsilon, string Variance) Emit(OnnxGraphOps ops, Module network, int heads, string noisy, string timesteps, string condition)
+    public static (string Epsilon, string Variance) Emit(OnnxGraphOps ops, Module network, int heads, string noisy, string timesteps, string condition) =>
+        EmitEmbedded(ops, network, heads, noisy, timesteps, EmbedCondition(ops, network, condition));
+
+    /// <summary>The condition-only part (y_embedder), emitted once outside a sampling loop (see <see cref="IDenoiser.EmbedCondition"/>).</summary>
+    public static string EmbedCondition(OnnxGraphOps ops, Module network, string condition) => Emit(ops, network, "y_embedder", condition);
+
+    /// <summary><see cref="Emit(OnnxGraphOps, Module, int, string, string, string)"/> with the condition already embedded.</summary>
+    public static (string Epsilon, string Variance) EmitEmbedded(OnnxGraphOps ops, Module network, int heads, string noisy, string timesteps, string embeddedCondition)
     {
         ArgumentNullException.ThrowIfNull(network);
-        string c = ops.Add(TimestepEmbedding(ops, Child(network, "t_embedder"), timesteps), Emit(ops, network, "y_embedder", condition));
+        string c = ops.Add(TimestepEmbedding(ops, Child(network, "t_embedder"), timesteps), embeddedCondition);
         return network switch
         {
             StemDit => Dit(ops, network, heads, noisy, c),

@@ -112,6 +112,9 @@ internal sealed class SamplerOnnxGraph
         string condition = ops.Div(ops.Sub(embedding, ops.Floats("feature_mean", features.Mean, c)), ops.Floats("feature_std", features.Std, c));
         string rows = ops.Reshape(ops.Node("Expand", ops.Unsqueeze(condition, 1), ops.Int64s("draw_repeat", 1, draws, 1)), -1, c);  // [N·D, C]
 
+        // The condition-only part of the denoiser runs once, outside the loop.
+        string embeddedRows = DenoiserOnnxGraph.EmbedCondition(ops, network, rows);
+
         string initial;
         if (noiseInput)
         {
@@ -141,7 +144,7 @@ internal sealed class SamplerOnnxGraph
         string At(string table) => b.Gather(table, iter);
         string batch = b.Gather(b.Node("Shape", x), b.Int64s("axis0", 0));
         string t = b.Node("Expand", At(timesteps), batch);
-        var (eps, v) = DenoiserOnnxGraph.Emit(b, network, heads, x, t, rows);
+        var (eps, v) = DenoiserOnnxGraph.EmitEmbedded(b, network, heads, x, t, embeddedRows);
         string scaled = b.Mul(x, At(k1));
         string x0 = b.Sub(scaled, b.Mul(eps, At(k2)));
         if (clip is { } bounds)
