@@ -1,3 +1,4 @@
+using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Transforms.Expression;
 
 namespace MlNetStem.Host;
@@ -15,10 +16,11 @@ namespace MlNetStem.Host;
 /// empty or null selects the built-in morphology featurizer.
 /// </param>
 /// <param name="EmbeddingCache">Folder caching ONNX embeddings between runs, or null.</param>
-/// <param name="Trainer">Trainer name: "ridge" or "mlp".</param>
+/// <param name="Trainer">Trainer name (one of <see cref="Trainers"/>; demo: several, comma-separated).</param>
 /// <param name="Epochs">Training epochs for iterative trainers (null: the trainer's default).</param>
 /// <param name="Sampling">Sampling choices for diffusion trainers.</param>
 /// <param name="DihedralViews">Featurize the 8 flips/rotations of each patch; diffusion trainers train on all views, regressors use view 0.</param>
+/// <param name="Prior">Mean prior of diffusion trainers (null: the preset's, none).</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -32,10 +34,17 @@ public sealed record PipelineSettings(
     string Trainer = "ridge",
     int? Epochs = null,
     SamplingSettings? Sampling = null,
-    bool DihedralViews = false)
+    bool DihedralViews = false,
+    MeanPrior? Prior = null)
 {
-    /// <summary>Trainers the command line offers.</summary>
-    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp", "stem", "stem-fast"];
+    /// <summary>
+    /// Trainers the command line offers: ridge, mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
+    /// stem-dit (the same preset with Stem's DiT denoiser) and stem-fast (an alias of stem kept for compatibility).
+    /// </summary>
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp", "stem", "stem-dit", "stem-fast"];
+
+    /// <summary>True for the names of diffusion (Stem) trainers: stem, stem-dit and the alias stem-fast.</summary>
+    public static bool IsDiffusionTrainer(string trainer) => trainer is "stem" or "stem-dit" or "stem-fast";
 
     /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
     public bool UsesOnnx => Encoders is { Count: > 0 };
@@ -50,8 +59,9 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge | mlp | stem (diffusion DiT) | stem-fast (diffusion, residual-MLP denoiser); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
-        new("epochs", "training epochs for mlp and stem (default: the trainer's own)", "N"),
+        new("trainer", "trainer: ridge | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
+        new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
+        new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
         new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; morphology featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
@@ -85,6 +95,15 @@ public sealed record PipelineSettings(
         if (featurizer != "onnx" && cache is not null) throw new UsageException("--embedding-cache needs --featurizer onnx");
         foreach (string encoder in encoders)
             if (!File.Exists(encoder)) throw new UsageException($"ONNX encoder '{encoder}' does not exist");
+        var prior = args.Get("prior") switch
+        {
+            null => (MeanPrior?)null,
+            "none" => MeanPrior.None,
+            "ridge" => MeanPrior.Ridge,
+            var other => throw new UsageException($"unknown prior '{other}' (available: none, ridge)"),
+        };
+        if (prior is not null && !trainer.Split(',').Any(IsDiffusionTrainer))
+            throw new UsageException($"--prior applies to diffusion (stem) trainers only, not to --trainer {trainer}");
         var settings = new PipelineSettings(
             Genes: args.GetInt("genes", 250),
             Ranking: args.Get("ranking", "expressed-then-variable") switch
@@ -114,7 +133,8 @@ public sealed record PipelineSettings(
                 "dihedral" => true,
                 var other => throw new UsageException($"unknown augmentation '{other}' (none | dihedral)"),
             },
-            Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0));
+            Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0),
+            Prior: prior);
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.DihedralViews && settings.UsesOnnx) throw new UsageException("--augment dihedral works with the morphology featurizer only");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");

@@ -33,7 +33,7 @@ public static class StandardPipeline
 
     private const string FeatureViews = "FeatureViews";
 
-    private static bool IsDiffusion(PipelineSettings settings) => settings.Trainer is "stem" or "stem-fast";
+    private static bool IsDiffusion(PipelineSettings settings) => PipelineSettings.IsDiffusionTrainer(settings.Trainer);
 
     /// <summary>The trainer named by <see cref="PipelineSettings.Trainer"/>.</summary>
     /// <exception cref="ArgumentException">An unknown trainer name.</exception>
@@ -41,16 +41,23 @@ public static class StandardPipeline
     {
         "ridge" => ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
         "mlp" => ctx.Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
-        "stem" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
+        "stem" or "stem-dit" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
 
+    /// <summary>
+    /// The CPU preset (<see cref="StemDiffusionOptions.Cpu"/>) with the residual-MLP denoiser for "stem" and its alias
+    /// "stem-fast"; the same preset with Stem's DiT denoiser for "stem-dit". The denoiser is named explicitly so the
+    /// trainer names keep their meaning whatever the preset's default.
+    /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
     {
-        var options = StemDiffusionOptions.Cpu with
+        var preset = StemDiffusionOptions.Cpu;
+        var options = preset with
         {
-            Denoiser = settings.Trainer == "stem-fast" ? DenoiserKind.ResidualMlp : DenoiserKind.Dit,
-            Epochs = settings.Epochs ?? StemDiffusionOptions.Cpu.Epochs,
+            Denoiser = settings.Trainer == "stem-dit" ? DenoiserKind.Dit : DenoiserKind.ResidualMlp,
+            Epochs = settings.Epochs ?? preset.Epochs,
+            MeanPrior = settings.Prior ?? preset.MeanPrior,
         };
         return settings.Sampling?.ApplyTo(options) ?? options;
     }
@@ -59,7 +66,8 @@ public static class StandardPipeline
     public static string Describe(ITransformer trainer) => trainer switch
     {
         RidgeTransformer r => $"ridge: {r.FeatureCount} features → {r.OutputCount} genes, alpha {r.Alpha:G3}",
-        StemDiffusionTransformer d => $"Stem diffusion ({d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}): " +
+        StemDiffusionTransformer d => $"Stem diffusion ({d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}" +
+            $"{(d.Options.MeanPrior == MeanPrior.Ridge ? ", ridge mean prior" : "")}): " +
             $"{d.FeatureCount} features → {d.GeneCount} genes, {d.ParameterCount} parameters; sampler {d.Options.Sampler}, {d.Options.EffectiveSteps} steps, {d.Options.Draws} draws",
         MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",
         _ => trainer.GetType().Name,

@@ -111,4 +111,109 @@ public class CliTests
         Assert.Equal(0, Run("export", "--model", model, "--onnx", folder.File("r.onnx")).Code);
         Assert.True(File.Exists(folder.File("r.onnx")));
     }
+
+    [Fact]
+    public void StemWithRidgePrior_Trains_AndPreserveVariancePredictsAndEvaluates()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("stem.zip");
+        var train = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--trainer", "stem", "--prior", "ridge",
+            "--epochs", "2", "--genes", "10", "--patch-px", "64");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("Stem diffusion (ResidualMlp", train.Out);
+        Assert.Contains("ridge mean prior", train.Out);
+        string[] sampling = ["--steps", "5", "--draws", "4"];
+        var mean = Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("mean.csv"), .. sampling]);
+        Assert.True(mean.Code == 0, mean.Err);
+        var preserved = Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("pv.csv"),
+            "--point-estimate", "preserve-variance", .. sampling]);
+        Assert.True(preserved.Code == 0, preserved.Err);
+        Assert.Contains("preserve-variance", preserved.Out);
+        // Same genes and spots; every gene's variance over the section is at least that of the mean (PreserveVariance
+        // only stretches), and strictly more for some.
+        var (meanHeader, meanValues) = ReadCsv(folder.File("mean.csv"));
+        var (pvHeader, pvValues) = ReadCsv(folder.File("pv.csv"));
+        Assert.Equal(meanHeader, pvHeader);
+        Assert.Equal(10 + 3, pvHeader.Length);
+        Assert.Equal(meanValues.Length, pvValues.Length);
+        bool stretched = false;
+        for (int g = 3; g < pvHeader.Length; g++)
+        {
+            double vMean = Variance(meanValues.Select(r => r[g])), vPv = Variance(pvValues.Select(r => r[g]));
+            Assert.True(vPv >= vMean * (1 - 1e-4) - 1e-9, $"{pvHeader[g]}: variance {vPv} < {vMean}");
+            stretched |= vPv > vMean * 1.001;
+        }
+        Assert.True(stretched, "preserve-variance changed no gene's variance");
+        var h5ad = Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("pv.h5ad"),
+            "--point-estimate", "preserve-variance", .. sampling]);
+        Assert.True(h5ad.Code == 0, h5ad.Err);
+        Assert.True(new FileInfo(folder.File("pv.h5ad")).Length > 0);
+        var evaluate = Run(["evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("m.json"),
+            "--point-estimate", "preserve-variance", .. sampling]);
+        Assert.True(evaluate.Code == 0, evaluate.Err);
+        Assert.Contains("stem.zip (preserve-variance)", evaluate.Out);
+        Assert.Contains("mean PCC", evaluate.Out);
+        Assert.Contains("\"MeanPcc\"", File.ReadAllText(folder.File("m.json")));
+        var unknown = Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--point-estimate", "median"]);
+        Assert.Equal(2, unknown.Code);
+        Assert.Contains("preserve-variance", unknown.Err);
+    }
+
+    [Fact]
+    public void PriorAndPreserveVariance_WithRidge_AreUsageErrors()
+    {
+        using var folder = new TempFolder();
+        var prior = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", folder.File("x.zip"), "--trainer", "ridge", "--prior", "ridge");
+        Assert.Equal(2, prior.Code);
+        Assert.Contains("--prior", prior.Err);
+        Assert.False(File.Exists(folder.File("x.zip")));
+        var unknownPrior = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--trainer", "stem", "--prior", "lasso");
+        Assert.Equal(2, unknownPrior.Code);
+        Assert.Contains("ridge", unknownPrior.Err);
+        var demo = Run("demo", "--trainer", "ridge,mlp", "--point-estimate", "preserve-variance", "--output", folder.File("demo"));
+        Assert.Equal(2, demo.Code);
+        Assert.Contains("--point-estimate", demo.Err);
+
+        string model = folder.File("r.zip");
+        Assert.Equal(0, Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--genes", "5", "--patch-px", "32").Code);
+        foreach (string command in (string[])["predict", "evaluate"])
+        {
+            var (code, _, err) = Run(command, "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File(command == "predict" ? "p.csv" : "m.json"),
+                "--point-estimate", "preserve-variance");
+            Assert.Equal(2, code);
+            Assert.Contains("--point-estimate preserve-variance", err);
+        }
+        Assert.False(File.Exists(folder.File("p.csv")));
+    }
+
+    [Fact]
+    public void Demo_StemDitAndRidge_WithPreserveVariance_LabelsRowsAndNotesTheRegressor()
+    {
+        using var folder = new TempFolder();
+        var (code, output, err) = Run("demo", "--trainer", "stem-dit,ridge", "--point-estimate", "preserve-variance", "--output", folder.File("demo"),
+            "--epochs", "2", "--genes", "10", "--patch-px", "64", "--steps", "5", "--draws", "4");
+        Assert.True(code == 0, err);
+        Assert.Contains("Stem diffusion (Dit", err);
+        Assert.Contains("stem-dit (preserve-variance)", output);
+        Assert.Contains("note: --point-estimate preserve-variance applies to diffusion (stem) trainers only; ridge", output);
+        Assert.Equal(10 + 3, File.ReadLines(Path.Combine(folder.File("demo"), "predictions-stem-dit.csv")).First().Split(',').Length);
+        Assert.True(File.Exists(Path.Combine(folder.File("demo"), "predictions-ridge.csv")));
+    }
+
+    private static (string[] Header, double[][] Rows) ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines[0].Split(',');
+        var rows = lines.Skip(1).Where(l => l.Length > 0)
+            .Select(l => l.Split(',').Select(v => double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d) ? d : double.NaN).ToArray())
+            .ToArray();
+        return (header, rows);
+    }
+
+    private static double Variance(IEnumerable<double> values)
+    {
+        var v = values.ToArray();
+        double mean = v.Average();
+        return v.Sum(x => (x - mean) * (x - mean)) / v.Length;
+    }
 }

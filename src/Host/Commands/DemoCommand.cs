@@ -22,6 +22,7 @@ public sealed class DemoCommand : ICommand
         new("seed", "random seed", "N", "1"),
         new("model", "with --featurizer onnx: the ONNX image encoder (same as --encoder)", "PATH"),
         .. PipelineSettings.CommandOptions,
+        PointEstimates.CommandOption,
     ];
 
     /// <inheritdoc />
@@ -33,6 +34,9 @@ public sealed class DemoCommand : ICommand
         string test = args.Get("test") ?? Path.Combine(root, "data/her2st/C3");
         string output = args.Get("output", "out/demo")!;
         var settings = PipelineSettings.From(args, modelIsEncoderAlias: true);
+        var pointEstimate = PointEstimates.From(args);
+        if (pointEstimate == PointEstimate.PreserveVariance && !settings.Trainer.Split(',').Any(PipelineSettings.IsDiffusionTrainer))
+            throw new UsageException($"--point-estimate {PointEstimates.PreserveVarianceName} needs a diffusion (stem) trainer");
         var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
         var total = Stopwatch.StartNew();
 
@@ -41,6 +45,8 @@ public sealed class DemoCommand : ICommand
         Directory.CreateDirectory(output);
         var trainers = settings.Trainer.Split(',');
         var results = new List<(string Trainer, ExpressionMetrics Metrics, double Rate)>();
+        var table = new List<(string Model, ExpressionMetrics Metrics)>();
+        var notes = new List<string>();
         var written = new List<string>();
         foreach (string trainer in trainers)
         {
@@ -56,6 +62,21 @@ public sealed class DemoCommand : ICommand
             var loaded = ctx.Model.Load(modelPath, out _);
             var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
             var metrics = SectionScorer.Evaluate(ctx, scored);
+            table.Add((trainer, metrics));
+            if (pointEstimate == PointEstimate.PreserveVariance)
+            {
+                if (PointEstimates.HasSpread(scored))
+                {
+                    // The files hold the preserved estimate; the table shows it next to the mean of the draws.
+                    scored = PointEstimates.PreserveVariance(ctx, scored);
+                    metrics = SectionScorer.Evaluate(ctx, scored);
+                    table.Add(($"{trainer} ({PointEstimates.PreserveVarianceName})", metrics));
+                }
+                else
+                {
+                    notes.Add($"note: --point-estimate {PointEstimates.PreserveVarianceName} applies to diffusion (stem) trainers only; {trainer} predicts its plain score");
+                }
+            }
             string predictions = Path.Combine(output, $"predictions{suffix}.csv");
             string metricsPath = Path.Combine(output, $"metrics{suffix}.json");
             PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);
@@ -68,8 +89,9 @@ public sealed class DemoCommand : ICommand
         Console.WriteLine($"Held-out section {Path.GetFileName(test)} (trained on {Path.GetFileName(train)}); " +
             $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section, log2(x+1); " +
             $"features: {FeatureDescription(settings)} on {settings.PatchMicrons:0} µm patches");
-        MetricsTable.Write(Console.Out, results.Select(r => (r.Trainer, r.Metrics)).ToList());
+        MetricsTable.Write(Console.Out, table);
         Console.WriteLine();
+        foreach (string note in notes) Console.WriteLine(note);
         foreach (var (trainer, metrics, rate) in results)
             Console.WriteLine($"{trainer}: top genes by PCC: {string.Join(", ", TopGenes(metrics, 5))}; prediction {rate:0.0} spots/s (patches + features + model)");
         Console.WriteLine($"wrote {string.Join(", ", written)}");

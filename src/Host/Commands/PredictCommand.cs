@@ -23,6 +23,7 @@ public sealed class PredictCommand : ICommand
         new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
         new("sample", "sample id of a HEST folder holding several", "ID"),
         .. SamplingSettings.CommandOptions,
+        PointEstimates.CommandOption,
     ];
 
     /// <inheritdoc />
@@ -34,6 +35,7 @@ public sealed class PredictCommand : ICommand
         bool h5ad = output.EndsWith(".h5ad", StringComparison.OrdinalIgnoreCase);
         if (!h5ad && !output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
+        var pointEstimate = PointEstimates.From(args);
         var ctx = new StemContext { Progress = new ConsoleProgressReporter() };
         var model = ctx.Model.Load(modelPath, out _);
         SamplingSettings.From(args).ApplyTo(model);
@@ -42,10 +44,13 @@ public sealed class PredictCommand : ICommand
         var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,
             args.Get("image"), args.Get("sample"), panel?.ToArray());
         var (scored, rate) = SectionScorer.Score(model, data, ctx.Progress, Console.Error);
+        // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
+        if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         int rows = h5ad
             ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath)) { Input = Path.GetFullPath(input) })
             : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output);
-        Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)");
+        Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)" +
+            (pointEstimate == PointEstimate.PreserveVariance ? $"; point estimate: {PointEstimates.PreserveVarianceName}" : ""));
         return 0;
     }
 }

@@ -27,7 +27,7 @@ public sealed class TrainCommand : ICommand
         string input = args.Require("input");
         string modelPath = args.Get("model", "model.zip")!;
         var settings = PipelineSettings.From(args);
-        if (settings.Trainer.Contains(',')) throw new UsageException("train fits one trainer at a time (--trainer ridge | mlp)");
+        if (settings.Trainer.Contains(',')) throw new UsageException($"train fits one trainer at a time (--trainer {string.Join(" | ", PipelineSettings.Trainers)})");
         var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
