@@ -42,7 +42,7 @@ switch (mode)
         Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("seeds", 5), Arg("full-ddpm-spots", 30), args.Contains("--agreement"));
         break;
     case "prior":
-        PriorStudy(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("draws", 20), args.Contains("--dit"));
+        PriorStudy(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("draws", 20), args.Contains("--dit"), args.Contains("--fast"));
         break;
     case "samplers":
         Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
@@ -168,7 +168,7 @@ static void Samplers(int panel, int epochs, bool dit)
     }
 }
 
-static void PriorStudy(int panel, int epochs, int draws, bool dit)
+static void PriorStudy(int panel, int epochs, int draws, bool dit, bool fast)
 {
     var (ctx, train, test) = LoadSample(panel);
     void Report(string name, ITransformer model, double trainSeconds)
@@ -207,7 +207,7 @@ static void PriorStudy(int panel, int epochs, int draws, bool dit)
             foreach (var (sampler, steps) in new[] { (DiffusionSampler.DpmSolver2M, 10), (DiffusionSampler.RespacedDdpm, 100) })
                 foreach (var antithetic in new[] { false, true })
                 {
-                    if (dit && sampler == DiffusionSampler.RespacedDdpm && !antithetic) continue;
+                    if (dit && sampler == DiffusionSampler.RespacedDdpm && (!antithetic || fast)) continue;
                     stem.WithSampling(o => o with { Sampler = sampler, Steps = steps, AntitheticDraws = antithetic });
                     Report($"{denoiser} prior {prior} {sampler} {steps}{(antithetic ? " antithetic" : "")}", stem, t);
                 }
