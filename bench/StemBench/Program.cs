@@ -1,7 +1,7 @@
 // Stem diffusion benchmarks. Usage:
 //   dotnet run -c Release --project bench/StemBench -- throughput [--steps N] [--threads T] [--workers 1,2]
 //   dotnet run -c Release --project bench/StemBench -- samplers [--genes 50] [--epochs E] [--dit]
-//   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--seeds 5] [--agreement [--full-ddpm-spots N (DiT, default 30)]]
+//   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--dit-epochs 400] [--seeds 5] [--agreement [--full-ddpm-spots N (DiT, default 30)]]
 //   dotnet run -c Release --project bench/StemBench -- prior [--genes 50] [--epochs E] [--draws 20] [--dit]
 // See README.md for what each measures and the recorded numbers.
 using System.Diagnostics;
@@ -39,10 +39,16 @@ switch (mode)
         Throughput(Arg("steps", 20), Arg("threads", 1), ArgList("workers", [1, 2]));
         break;
     case "quality":
-        Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("seeds", 5), Arg("full-ddpm-spots", 30), args.Contains("--agreement"));
+        Quality(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("dit-epochs", 400), Arg("seeds", 5), Arg("full-ddpm-spots", 30), args.Contains("--agreement"));
         break;
     case "prior":
         PriorStudy(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), Arg("draws", 20), args.Contains("--dit"), args.Contains("--fast"));
+        break;
+    case "ensemble":
+        EnsembleStudy(Arg("genes", 50), Arg("members", 5), Arg("seeds", 3));
+        break;
+    case "sweep":
+        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"));
         break;
     case "samplers":
         Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
@@ -130,8 +136,8 @@ static (StemContext Ctx, InMemoryDataView Train, InMemoryDataView Test) LoadSamp
         .Append(ctx.Transforms.LoadPatches("Patch", "Image", 112, 224))
         .Append(ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
         .Fit(trainSpots);
-    var train = ctx.Data.Cache(features.Transform(trainSpots), "Expression", "Features");
-    var test = ctx.Data.Cache(features.Transform(testSpots), "Expression", "Features");
+    var train = ctx.Data.Cache(features.Transform(trainSpots), "Expression", "Features", SpotColumns.ArrayX);
+    var test = ctx.Data.Cache(features.Transform(testSpots), "Expression", "Features", SpotColumns.ArrayX);
     int d = train.Schema["Features"].Type.Size;
     Console.WriteLine($"HER2ST C2 → C3: {train.Rows} train / {test.Rows} test spots, {panel} genes (log2(x+1), expressed-then-variable), " +
         $"{d} morphology features; featurized in {clock.Elapsed.TotalSeconds:0.0} s");
@@ -237,7 +243,92 @@ static InMemoryDataView StretchToTrainingVariance(StemContext ctx, IDataView sco
         score.Length / g, new Dictionary<string, Array> { ["Expression"] = truth, ["Score"] = result });
 }
 
-static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreement)
+// Pools the draws of several seeds' models (draws split evenly): does a deep ensemble reduce the seed spread?
+static void EnsembleStudy(int panel, int members, int repeats)
+{
+    var (ctx, train, test) = LoadSample(panel);
+    var truth = test.ReadBatches(["Expression"], 100_000).Single();
+    for (int r = 0; r < repeats; r++)
+    {
+        float[]? sum = null, sumSquares = null;
+        int draws = 20 / members;
+        for (int m = 0; m < members; m++)
+        {
+            int seed = 100 * r + m + 1;
+            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+            {
+                Seed = seed, PredictionSeed = seed, Draws = draws,
+            }).Fit(train);
+            var batch = ctx.Data.Cache(model.Transform(test), "Score", "ScoreStd").ReadBatches(["Score", "ScoreStd"], 100_000).Single();
+            var mean = batch.GetFloats("Score");
+            var std = batch.GetFloats("ScoreStd");
+            sum ??= new float[mean.Length];
+            sumSquares ??= new float[mean.Length];
+            for (int i = 0; i < mean.Length; i++)
+            {
+                sum[i] += mean[i] / members;
+                sumSquares[i] += (std[i] * std[i] + mean[i] * mean[i]) / members;
+            }
+        }
+        var pooledStd = sum!.Select((v, i) => (float)Math.Sqrt(Math.Max(0, sumSquares![i] - v * v))).ToArray();
+        var schema = new DataViewSchema([test.Schema["Expression"], new SchemaColumn("Score", test.Schema["Expression"].Type, test.Schema["Expression"].SlotNames),
+            new SchemaColumn("ScoreStd", test.Schema["Expression"].Type)]);
+        var pooled = new InMemoryDataView(schema, test.Rows, new Dictionary<string, Array>
+        {
+            ["Expression"] = truth.GetFloats("Expression"), ["Score"] = sum!, ["ScoreStd"] = pooledStd,
+        });
+        var metrics = ctx.Evaluation.Evaluate(pooled, "Expression", "Score");
+        var preserved = ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(pooled).Transform(pooled), "Expression", "ScorePreserved");
+        Console.WriteLine($"ensemble {r} ({members} members × {draws} draws): mean PCC {metrics.MeanPcc:0.000}, PCC-10 {metrics.Pcc10:0.000}, MSE {metrics.Mse:0.000}, " +
+            $"RVD {metrics.Rvd:0.000}, PreserveVariance RVD {preserved.Rvd:0.000}");
+    }
+}
+
+// Regularization sweep of the CPU preset over seeds: mean PCC and PreserveVariance RVD, mean ± sd.
+static void Sweep(int panel, int seeds, bool validate)
+{
+    var (ctx, train, test) = LoadSample(panel);
+    if (validate)
+    {
+        // Model selection without touching C3: C2's spots split by array column into two spatial halves.
+        var split = train;
+        var x = split.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
+        int median = x.Order().ElementAt(x.Length / 2);
+        test = ctx.Data.Cache(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), "Expression", "Features");
+        train = ctx.Data.Cache(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), "Expression", "Features");
+        Console.WriteLine($"validation split of C2: {train.Rows} spots (array x < {median}) → {test.Rows} spots");
+    }
+    var ridge = ctx.Evaluation.Evaluate(ctx.Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
+    Console.WriteLine($"ridge mean PCC {ridge.MeanPcc:0.000}, RVD {ridge.Rvd:0.000}");
+    foreach (var (name, options) in new[]
+    {
+        ("CPU preset", StemDiffusionOptions.Cpu),
+        ("weight decay 1", StemDiffusionOptions.Cpu with { WeightDecay = 1 }),
+        ("weight decay 3", StemDiffusionOptions.Cpu with { WeightDecay = 3 }),
+        ("lr 3e-4, 300 ep", StemDiffusionOptions.Cpu with { LearningRate = 3e-4, Epochs = 300 }),
+        ("lr 3e-4, 300 ep, wd 1", StemDiffusionOptions.Cpu with { LearningRate = 3e-4, Epochs = 300, WeightDecay = 1 }),
+        ("width 128, wd 1", StemDiffusionOptions.Cpu with { ResidualWidth = 128, WeightDecay = 1 }),
+    })
+    {
+        var pcc = new List<double>();
+        var rvd = new List<double>();
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: options with { Seed = seed, PredictionSeed = seed }).Fit(train);
+            var scored = ctx.Data.Cache(model.Transform(test), "Expression", "Score", "ScoreStd");
+            pcc.Add(ctx.Evaluation.Evaluate(scored, "Expression", "Score").MeanPcc);
+            rvd.Add(ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved").Rvd);
+        }
+        static string Spread(List<double> v)
+        {
+            double m = v.Average(), sd = Math.Sqrt(v.Sum(x => (x - m) * (x - m)) / Math.Max(1, v.Count - 1));
+            return $"{m:0.000} ± {sd:0.000}";
+        }
+        Console.WriteLine($"{name,-20} mean PCC {Spread(pcc)} [{string.Join(", ", pcc.Select(p => p.ToString("0.000")))}], PreserveVariance RVD {Spread(rvd)}");
+    }
+}
+
+static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpots, bool agreement)
 {
     var (ctx, train, test) = LoadSample(panel);
     int d = train.Schema["Features"].Type.Size;
@@ -271,7 +362,7 @@ static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreem
     }
 
     var cpu = StemDiffusionOptions.Cpu with { Epochs = epochs, Seed = 1 };
-    Console.WriteLine($"Stem CPU preset: {cpu.Denoiser}, depth {cpu.Depth}, hidden {cpu.HiddenSize}, {cpu.Epochs} epochs, {cpu.Sampler} {cpu.EffectiveSteps} steps, " +
+    Console.WriteLine($"Stem CPU preset: {cpu.Denoiser}, depth {cpu.Depth}, hidden {cpu.HiddenSize}, {cpu.Epochs} epochs, lr {cpu.LearningRate}, weight decay {cpu.WeightDecay}, {cpu.Sampler} {cpu.EffectiveSteps} steps, " +
         $"{cpu.Draws} draws{(cpu.AntitheticDraws ? " (antithetic)" : "")}, {cpu.EffectiveWorkers} workers; seed 1");
     Console.WriteLine();
     Console.WriteLine("| model | PCC-10 | PCC-50 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
@@ -288,13 +379,13 @@ static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreem
     foreach (var (name, options) in new[]
     {
         ("Stem residual MLP (CPU preset)", cpu),
-        ("Stem-DiT (depth 2, hidden 64)", cpu with { Denoiser = DenoiserKind.Dit }),
+        ($"Stem-DiT (CpuDit: depth 2, hidden 64, {ditEpochs} ep)", StemDiffusionOptions.CpuDit with { Epochs = ditEpochs, Seed = 1 }),
         ("Stem residual MLP + ridge mean prior", cpu with { MeanPrior = MeanPrior.Ridge }),
     })
     {
         var fit = Time(() => (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: options).Fit(train));
         fitted.Add((name, fit.Model));
-        foreach (var (sampler, steps) in new[] { (cpu.Sampler, cpu.EffectiveSteps), (DiffusionSampler.DpmSolver2M, 10) })
+        foreach (var (sampler, steps) in new[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.DpmSolver2M, 10) })
         {
             fit.Model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var (mean, preserved, seconds) = Score(fit.Model);
@@ -303,7 +394,7 @@ static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreem
             // The ODE sampler's draws overstate the spread, so only the ancestral sampler's feeds PreserveVariance.
             if (sampler != DiffusionSampler.DpmSolver2M) Row("↳ PreserveVariance", preserved!, null, null);
         }
-        fit.Model.WithSampling(o => o with { Sampler = cpu.Sampler, Steps = cpu.Steps });
+        fit.Model.WithSampling(o => o with { Sampler = options.Sampler, Steps = options.Steps });
     }
 
     if (seeds > 1)
@@ -338,8 +429,10 @@ static void Quality(int panel, int epochs, int seeds, int fullSpots, bool agreem
         new Dictionary<string, Array> { ["Features"] = three });
     Console.WriteLine();
     foreach (var (name, model) in fitted.Take(2))
-        foreach (var (sampler, steps) in new[] { (cpu.Sampler, cpu.EffectiveSteps), (DiffusionSampler.DpmSolver2M, 10) })
+        foreach (var (sampler, steps) in new[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.DpmSolver2M, 10) })
         {
+            // 100 DiT steps × 6000 draws take minutes here; the DiT's respaced timing is in the table (179 spots).
+            if (model.Options.Denoiser == DenoiserKind.Dit && sampler != DiffusionSampler.DpmSolver2M) continue;
             model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var c = Stopwatch.StartNew();
             foreach (var _ in model.Transform(spots300).ReadBatches(["Score"], 300)) { }

@@ -46,16 +46,14 @@ public static class StandardPipeline
     };
 
     /// <summary>
-    /// The CPU preset (<see cref="StemDiffusionOptions.Cpu"/>) with the residual-MLP denoiser for "stem" and its alias
-    /// "stem-fast"; the same preset with Stem's DiT denoiser for "stem-dit". The denoiser is named explicitly so the
-    /// trainer names keep their meaning whatever the preset's default.
+    /// <see cref="StemDiffusionOptions.Cpu"/> (residual-MLP denoiser) for "stem" and its alias "stem-fast";
+    /// <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit".
     /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
     {
-        var preset = StemDiffusionOptions.Cpu;
+        var preset = settings.Trainer == "stem-dit" ? StemDiffusionOptions.CpuDit : StemDiffusionOptions.Cpu;
         var options = preset with
         {
-            Denoiser = settings.Trainer == "stem-dit" ? DenoiserKind.Dit : DenoiserKind.ResidualMlp,
             Epochs = settings.Epochs ?? preset.Epochs,
             MeanPrior = settings.Prior ?? preset.MeanPrior,
         };
