@@ -464,7 +464,7 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         foreach (var (sampler, steps) in new (DiffusionSampler, int)[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.RespacedDdpm, 50), (DiffusionSampler.DpmSolver2M, 10) })
         {
             var quick = Run(sampler, steps);
-            Console.WriteLine($"  {sampler} {steps}: mean PCC {quick.Metrics.MeanPcc:0.000} (Δ {quick.Metrics.MeanPcc - full.Metrics.MeanPcc:+0.000;-0.000}), " +
+            Console.WriteLine($"  {sampler} {steps}: mean PCC {quick.Metrics.MeanPcc:0.000} (Δ {Math.Round(quick.Metrics.MeanPcc - full.Metrics.MeanPcc, 3) + 0.0:+0.000;-0.000;0.000}), " +
                 $"MSE {quick.Metrics.Mse:0.000}, RVD {quick.Metrics.Rvd:0.000}, cov80 {quick.Metrics.Coverage80:0.000} ({quick.Seconds:0.0} s)");
         }
     }
