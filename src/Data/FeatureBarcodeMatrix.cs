@@ -86,7 +86,7 @@ internal sealed class FeatureBarcodeMatrix
             }
             catch (Hdf5Exception ex)
             {
-                throw new InvalidDataException($"{path}: damaged 10x HDF5 matrix ({ex.ObjectPath}): {ex.Message}", ex);
+                throw new InvalidDataException($"{path}: damaged or truncated 10x HDF5 matrix ({ex.ObjectPath}): {ex.Message}", ex);
             }
         }
     }

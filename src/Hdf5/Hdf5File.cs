@@ -39,7 +39,8 @@ public sealed class Hdf5File : Hdf5Group
         lock (Hdf5Library.Sync)
         {
             int isHdf5 = H5Native.H5Fis_hdf5(full);
-            if (isHdf5 < 0) throw Hdf5Library.Failure("H5Fis_hdf5", full);
+            // H5Fis_hdf5 itself fails (rather than answering "no") on some damaged files: say so, not just the native text.
+            if (isHdf5 < 0) throw Hdf5Library.Failure("H5Fis_hdf5", full, "the file is damaged or truncated");
             if (isHdf5 == 0)
                 throw new Hdf5Exception($"'{full}' is not an HDF5 file (no HDF5 signature found).", "open file", full);
             long id = H5Native.H5Fopen(full, readOnly ? H5Native.H5F_ACC_RDONLY : H5Native.H5F_ACC_RDWR, H5Native.H5P_DEFAULT);
