@@ -4,6 +4,7 @@ using Xunit;
 
 namespace MlNetStem.Pipeline.Tests;
 
+[Collection(Hdf5FileTests.Name)]
 public class CliTests
 {
     /// <summary>Runs the built mlnetstem CLI with <paramref name="args"/>; shared with other CLI-level tests.</summary>

@@ -20,6 +20,7 @@ namespace MlNetStem.Pipeline.Tests;
 /// HEST patch files, and predictions written as .h5ad and read back by the real anndata.
 /// Every fixture is generated here; the small Visium one is described at <see cref="VisiumFixture"/>.
 /// </summary>
+[Collection(Hdf5FileTests.Name)]
 public class FormatTests
 {
     private const string Python = "/usr/bin/python3";
