@@ -1,22 +1,27 @@
 namespace MlNetStem.Data;
 
-/// <summary>The kinds of values a column can hold.</summary>
+/// <summary>
+/// The kinds of Microsoft.ML column types that MlNetStem components read and write in batches
+/// (see <see cref="ColumnTypes.KindOf"/>). Vectors of <see cref="float"/> are the only tensors.
+/// </summary>
 public enum ColumnKind
 {
-    /// <summary>32-bit float scalar.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.NumberDataViewType.Single"/>.</summary>
     Float32,
-    /// <summary>64-bit float scalar.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.NumberDataViewType.Double"/>.</summary>
     Float64,
-    /// <summary>32-bit integer scalar.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.NumberDataViewType.Int32"/>.</summary>
     Int32,
-    /// <summary>64-bit integer scalar.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.NumberDataViewType.Int64"/>.</summary>
     Int64,
-    /// <summary>Boolean scalar.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.BooleanDataViewType"/>.</summary>
     Boolean,
-    /// <summary>UTF-16 string.</summary>
+    /// <summary><see cref="Microsoft.ML.Data.TextDataViewType"/>.</summary>
     Text,
-    /// <summary>A reference to an image or slide on disk (<see cref="SlideReference"/>).</summary>
+    /// <summary><see cref="SlideDataViewType"/>: a reference to an image or whole-slide file.</summary>
     Image,
-    /// <summary>Fixed-shape tensor of 32-bit floats, stored row-major, flattened per row.</summary>
+    /// <summary>A <see cref="Microsoft.ML.Data.VectorDataViewType"/> of <see cref="float"/>, possibly multi-dimensional.</summary>
     FloatTensor,
+    /// <summary>Any other Microsoft.ML type: passed through, never read in batches.</summary>
+    Other,
 }

@@ -1,3 +1,5 @@
+using Microsoft.ML;
+
 namespace MlNetStem.Data;
 
 /// <summary>
@@ -21,11 +23,13 @@ public sealed class DataBatch
         _columns = new Dictionary<string, Array>(StringComparer.Ordinal);
         foreach (var (name, array) in columns)
         {
-            var column = schema[name];
-            if (array.GetType() != column.Type.BatchArrayType)
-                throw new ArgumentException($"Column '{name}' ({column.Type}) needs {column.Type.BatchArrayType.Name}, got {array.GetType().Name}.");
-            long expected = (long)rowCount * column.Type.Size;
-            if (column.Type.IsKnownSize && array.Length != expected)
+            var column = schema.Get(name);
+            var arrayType = ColumnTypes.BatchArrayType(column.Type);
+            if (array.GetType() != arrayType)
+                throw new ArgumentException($"Column '{name}' ({column.Type}) needs {arrayType.Name}, got {array.GetType().Name}.");
+            int size = ColumnTypes.SizeOf(column.Type);
+            long expected = (long)rowCount * size;
+            if (size > 0 && array.Length != expected)
                 throw new ArgumentException($"Column '{name}' ({column.Type}) needs {expected} values for {rowCount} rows, got {array.Length}.");
             _columns[name] = array;
         }
@@ -67,7 +71,7 @@ public sealed class DataBatch
     /// <summary>Row <paramref name="row"/> of a tensor column.</summary>
     public ReadOnlySpan<float> GetTensorRow(string name, int row)
     {
-        int size = Schema[name].Type.Size;
+        int size = ColumnTypes.SizeOf(Schema.Get(name).Type);
         return GetFloats(name).AsSpan(row * size, size);
     }
 
@@ -85,6 +89,6 @@ public sealed class DataBatch
     {
         var array = GetArray(name);
         return array as T ?? throw new InvalidOperationException(
-            $"Column '{name}' is {Schema[name].Type}; it cannot be read as {typeof(T).Name}.");
+            $"Column '{name}' is {Schema.Get(name).Type}; it cannot be read as {typeof(T).Name}.");
     }
 }

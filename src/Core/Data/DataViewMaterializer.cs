@@ -1,3 +1,5 @@
+using Microsoft.ML;
+
 namespace MlNetStem.Data;
 
 /// <summary>Reads chosen columns of a view into an <see cref="InMemoryDataView"/>.</summary>
@@ -12,7 +14,7 @@ public static class DataViewMaterializer
         Func<int, int[]>? order = null, Action<int>? onBatch = null, int batchSize = 256)
     {
         ArgumentNullException.ThrowIfNull(view);
-        var names = (columns ?? view.Schema.Columns.Select(c => c.Name).ToArray()).ToArray();
+        var names = (columns ?? view.Schema.Visible().Select(c => c.Name).ToArray()).ToArray();
         var parts = names.ToDictionary(n => n, _ => new List<Array>(), StringComparer.Ordinal);
         int rows = 0;
         foreach (var batch in view.ReadBatches(names, batchSize))
@@ -21,14 +23,14 @@ public static class DataViewMaterializer
             rows += batch.RowCount;
             onBatch?.Invoke(batch.RowCount);
         }
-        var schema = new DataViewSchema(names.Select(n => view.Schema[n]));
+        var schema = SchemaExtensions.Create(names.Select(n => view.Schema.Get(n)).Select(c => new DataViewSchema.DetachedColumn(c.Name, c.Type, c.Annotations)));
         int[]? permutation = order?.Invoke(rows);
         var arrays = new Dictionary<string, Array>(StringComparer.Ordinal);
         foreach (var n in names)
         {
             var type = view.Schema[n].Type;
-            var whole = Concat(parts[n], type.BatchArrayType.GetElementType()!);
-            arrays[n] = permutation is null ? whole : Permute(whole, type.Size, permutation);
+            var whole = Concat(parts[n], ColumnTypes.BatchArrayType(type).GetElementType()!);
+            arrays[n] = permutation is null ? whole : Permute(whole, ColumnTypes.SizeOf(type), permutation);
         }
         return new InMemoryDataView(schema, rows, arrays);
     }

@@ -1,7 +1,12 @@
+using Microsoft.ML;
+
 namespace MlNetStem.Data;
 
-/// <summary>Keeps the rows for which a batch-level predicate says true; lazy, schema unchanged.</summary>
-public sealed class FilteredDataView : IDataView
+/// <summary>
+/// Keeps the rows for which a batch predicate says true (e.g. spots with any panel counts), as a
+/// Microsoft.ML <see cref="IDataView"/>. The row count is unknown until read.
+/// </summary>
+public sealed class FilteredDataView : IDataView, IBatchSource
 {
     private readonly IDataView _source;
     private readonly string[] _dependencies;
@@ -10,11 +15,12 @@ public sealed class FilteredDataView : IDataView
     /// <summary>Creates the view.</summary>
     /// <param name="source">Input view.</param>
     /// <param name="dependencies">Columns the predicate reads.</param>
-    /// <param name="keep">Returns, for each row of a batch, whether to keep it.</param>
+    /// <param name="keep">For each row of a batch, whether to keep it.</param>
+    /// <exception cref="SchemaMismatchException">A dependency is not a column of <paramref name="source"/>.</exception>
     public FilteredDataView(IDataView source, IReadOnlyCollection<string> dependencies, Func<DataBatch, bool[]> keep)
     {
         ArgumentNullException.ThrowIfNull(source);
-        foreach (var d in dependencies) _ = source.Schema[d];
+        foreach (var d in dependencies) _ = source.Schema.Get(d);
         _source = source;
         _dependencies = dependencies.ToArray();
         _keep = keep;
@@ -24,12 +30,26 @@ public sealed class FilteredDataView : IDataView
     public DataViewSchema Schema => _source.Schema;
 
     /// <inheritdoc />
-    public long? RowCount => null;
+    public bool CanShuffle => false;
 
     /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize = 256)
+    public long? GetRowCount() => null;
+
+    /// <inheritdoc />
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
-        foreach (var name in columns) _ = Schema[name];
+        var active = columnsNeeded.ToArray();
+        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), 256));
+    }
+
+    /// <inheritdoc />
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    /// <inheritdoc />
+    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
+    {
+        foreach (var name in columns) _ = Schema.Get(name);
         var read = columns.Concat(_dependencies).Distinct(StringComparer.Ordinal).ToArray();
         return Enumerate(columns, read, batchSize);
     }
@@ -43,7 +63,9 @@ public sealed class FilteredDataView : IDataView
             if (kept == 0) continue;
             var result = new Dictionary<string, Array>(StringComparer.Ordinal);
             foreach (var c in columns)
-                result[c] = kept == batch.RowCount ? batch.GetArray(c) : SelectRows(batch.GetArray(c), Schema[c].Type.Size, keep, kept);
+                result[c] = kept == batch.RowCount
+                    ? batch.GetArray(c)
+                    : SelectRows(batch.GetArray(c), ColumnTypes.SizeOf(Schema[c].Type), keep, kept);
             yield return new DataBatch(Schema, kept, result);
         }
     }

@@ -1,22 +1,32 @@
+using Microsoft.ML;
+
 namespace MlNetStem.Data;
 
-/// <summary>A columnar table held in memory; the source of tabular data (spots, counts, coordinates).</summary>
-public sealed class InMemoryDataView : IDataView
+/// <summary>
+/// A Microsoft.ML <see cref="IDataView"/> over column arrays already in memory (a loaded section's
+/// spots, a materialized result). Reading it in batches slices the arrays without per-row work.
+/// </summary>
+public sealed class InMemoryDataView : IDataView, IBatchSource
 {
     private readonly Dictionary<string, Array> _columns;
 
-    /// <summary>Creates a view from whole-column arrays (see <see cref="DataBatch"/> for layout).</summary>
-    /// <exception cref="ArgumentException">A column array is missing or has the wrong type or length.</exception>
+    /// <summary>Creates the view; every visible column of <paramref name="schema"/> needs an array of matching type and length.</summary>
+    /// <exception cref="ArgumentException">A column has no values, or values of the wrong type or length.</exception>
     public InMemoryDataView(DataViewSchema schema, int rowCount, IReadOnlyDictionary<string, Array> columns)
     {
+        ArgumentNullException.ThrowIfNull(schema);
         // Validates types and lengths once, up front.
         var all = new DataBatch(schema, rowCount, columns);
-        foreach (var c in schema.Columns)
+        foreach (var c in schema.Visible())
             if (!all.Has(c.Name)) throw new ArgumentException($"No values given for column '{c.Name}'.");
         Schema = schema;
         Rows = rowCount;
-        _columns = schema.Columns.ToDictionary(c => c.Name, c => all.GetArray(c.Name), StringComparer.Ordinal);
+        _columns = schema.Visible().ToDictionary(c => c.Name, c => all.GetArray(c.Name), StringComparer.Ordinal);
     }
+
+    /// <summary>Creates the view from detached columns (names, types and slot names).</summary>
+    public InMemoryDataView(IEnumerable<DataViewSchema.DetachedColumn> columns, int rowCount, IReadOnlyDictionary<string, Array> values)
+        : this(SchemaExtensions.Create(columns), rowCount, values) { }
 
     /// <inheritdoc />
     public DataViewSchema Schema { get; }
@@ -25,16 +35,31 @@ public sealed class InMemoryDataView : IDataView
     public int Rows { get; }
 
     /// <inheritdoc />
-    public long? RowCount => Rows;
-
-    /// <summary>The whole array of a column (not a copy; do not modify).</summary>
-    public Array GetColumnArray(string name) => _columns[Schema[name].Name];
+    public bool CanShuffle => false;
 
     /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize = 256)
+    public long? GetRowCount() => Rows;
+
+    /// <summary>The whole array of a column (row-major for vectors).</summary>
+    /// <exception cref="SchemaMismatchException">No such column.</exception>
+    public Array GetColumnArray(string name) => _columns[Schema.Get(name).Name];
+
+    /// <inheritdoc />
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
+    {
+        var active = columnsNeeded.ToArray();
+        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), Math.Max(1, Rows)));
+    }
+
+    /// <inheritdoc />
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    /// <inheritdoc />
+    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        foreach (var name in columns) _ = Schema[name];
+        foreach (var name in columns) _ = Schema.Get(name);
         return Enumerate(columns.ToArray(), batchSize);
     }
 
@@ -49,12 +74,12 @@ public sealed class InMemoryDataView : IDataView
                 continue;
             }
             var slice = new Dictionary<string, Array>(StringComparer.Ordinal);
-            foreach (var c in columns) slice[c] = SliceRows(_columns[c], Schema[c].Type.Size, start, count);
+            foreach (var c in columns) slice[c] = SliceRows(_columns[c], ColumnTypes.SizeOf(Schema[c].Type), start, count);
             yield return new DataBatch(Schema, count, slice);
         }
     }
 
-    /// <summary>Copies rows [start, start+count) of a column array with <paramref name="size"/> values per row.</summary>
+    /// <summary>Rows <c>[start, start + count)</c> of a column array holding <paramref name="size"/> values per row.</summary>
     public static Array SliceRows(Array source, int size, int start, int count)
     {
         var result = Array.CreateInstance(source.GetType().GetElementType()!, count * size);

@@ -1,10 +1,13 @@
+using Microsoft.ML;
+
 namespace MlNetStem.Data;
 
 /// <summary>
-/// The lazy output of a row-to-row transform: passes source columns through and computes
-/// the produced ones batch by batch, reading from the source only what is needed.
+/// The lazy output of a batched row-to-row transform, as a Microsoft.ML <see cref="IDataView"/>:
+/// passes source columns through and computes the produced ones a batch of rows at a time,
+/// reading from the source only what the requested columns need.
 /// </summary>
-public sealed class MappedDataView : IDataView
+public sealed class MappedDataView : IDataView, IBatchSource
 {
     private readonly IDataView _source;
     private readonly HashSet<string> _produced;
@@ -16,28 +19,49 @@ public sealed class MappedDataView : IDataView
     /// <param name="produced">Columns this transform computes (they replace same-named input columns).</param>
     /// <param name="dependencies">Source columns needed to compute any produced column.</param>
     /// <param name="createMapper">Makes the per-enumeration mapper.</param>
-    public MappedDataView(IDataView source, IReadOnlyList<SchemaColumn> produced,
-        IReadOnlyCollection<string> dependencies, Func<IBatchMapper> createMapper)
+    /// <param name="cursorBatchSize">Rows computed together when a row cursor reads the view.</param>
+    /// <exception cref="SchemaMismatchException">A dependency is not a column of <paramref name="source"/>.</exception>
+    public MappedDataView(IDataView source, IReadOnlyList<DataViewSchema.DetachedColumn> produced,
+        IReadOnlyCollection<string> dependencies, Func<IBatchMapper> createMapper, int cursorBatchSize = 64)
     {
         ArgumentNullException.ThrowIfNull(source);
+        ArgumentOutOfRangeException.ThrowIfLessThan(cursorBatchSize, 1);
         _source = source;
         _produced = produced.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-        foreach (var d in dependencies) _ = source.Schema[d];
+        foreach (var d in dependencies) _ = source.Schema.Get(d);
         _dependencies = dependencies.ToArray();
         _createMapper = createMapper;
+        CursorBatchSize = cursorBatchSize;
         Schema = source.Schema.With(produced.ToArray());
     }
 
     /// <inheritdoc />
     public DataViewSchema Schema { get; }
 
-    /// <inheritdoc />
-    public long? RowCount => _source.RowCount;
+    /// <summary>Rows computed together when a row cursor reads the view.</summary>
+    public int CursorBatchSize { get; }
 
     /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize = 256)
+    public bool CanShuffle => false;
+
+    /// <inheritdoc />
+    public long? GetRowCount() => _source.GetRowCount();
+
+    /// <inheritdoc />
+    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
     {
-        foreach (var name in columns) _ = Schema[name];
+        var active = columnsNeeded.ToArray();
+        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), CursorBatchSize));
+    }
+
+    /// <inheritdoc />
+    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
+        [GetRowCursor(columnsNeeded, rand)];
+
+    /// <inheritdoc />
+    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
+    {
+        foreach (var name in columns) _ = Schema.Get(name);
         var produce = columns.Where(_produced.Contains).ToArray();
         var passThrough = columns.Where(c => !_produced.Contains(c));
         var fromSource = produce.Length == 0

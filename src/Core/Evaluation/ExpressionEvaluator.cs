@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MlNetStem.Data;
 
 namespace MlNetStem.Evaluation;

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Reflection;
 using System.Text.Json;
+using Microsoft.ML;
 using MlNetStem.Data;
 using MlNetStem.Pipeline;
 
@@ -43,10 +44,11 @@ public static class ModelArchive
                     var manifest = new ArchiveManifest(FormatName, FormatVersion,
                         typeof(ModelArchive).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
                         DateTime.UtcNow,
-                        inputSchema?.Columns.Select(c => new ArchivedColumn(c.Name, c.Type.ToString(), c.SlotNames?.ToArray())).ToArray());
+                        inputSchema?.Visible().Where(c => ColumnTypes.ArchiveName(c.Type) is not null)
+                            .Select(c => new ArchivedColumn(c.Name, ColumnTypes.ArchiveName(c.Type)!, c.SlotNames?.ToArray())).ToArray());
                     using (var stream = zip.CreateEntry(ManifestEntry).Open())
-                        JsonSerializer.Serialize(stream, manifest, ModelSaveContext.Json);
-                    ModelSaveContext.Write(zip, RootDirectory, model);
+                        JsonSerializer.Serialize(stream, manifest, ComponentSaveContext.Json);
+                    ComponentSaveContext.Write(zip, RootDirectory, model);
                 }
                 file.Flush(flushToDisk: true);
             }
@@ -84,7 +86,7 @@ public static class ModelArchive
             try
             {
                 using var stream = entry.Open();
-                manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ModelSaveContext.Json)
+                manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ComponentSaveContext.Json)
                     ?? throw new ModelFormatException($"'{path}': empty manifest.");
             }
             catch (Exception e) when (e is JsonException or InvalidDataException)
@@ -98,10 +100,10 @@ public static class ModelArchive
                     $"'{path}' uses archive format version {manifest.FormatVersion}; this build reads up to version {FormatVersion}. Update MlNetStem.");
             inputSchema = manifest.InputSchema is null
                 ? null
-                : new DataViewSchema(manifest.InputSchema.Select(c => new SchemaColumn(c.Name, ColumnType.Parse(c.Type), c.SlotNames)));
+                : SchemaExtensions.Create(manifest.InputSchema.Select(c => SchemaColumns.Create(c.Name, ColumnTypes.ParseArchiveName(c.Type), c.SlotNames)));
             try
             {
-                return ModelLoadContext.Read(zip, RootDirectory);
+                return ComponentLoadContext.Read(zip, RootDirectory);
             }
             catch (InvalidDataException e)
             {

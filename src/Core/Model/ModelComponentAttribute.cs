@@ -2,7 +2,7 @@ namespace MlNetStem.Model;
 
 /// <summary>
 /// Marks a transformer that can be saved in a model archive. The type must have a
-/// <c>public static ITransformer Load(ModelLoadContext)</c> method.
+/// <c>public static ITransformer Load(ComponentLoadContext)</c> method.
 /// </summary>
 /// <param name="kind">Stable name written into archives; never change it once shipped.</param>
 /// <param name="version">Format version this build writes and the newest it reads.</param>

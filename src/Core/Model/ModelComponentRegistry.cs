@@ -30,12 +30,12 @@ public static class ModelComponentRegistry
             $"Unknown model component '{kind}': written by a newer MlNetStem or a plugin that is not loaded " +
             $"(known: {string.Join(", ", Components.Value.Keys.Order())}).");
 
-    internal static ITransformer Invoke(Type type, ModelLoadContext context)
+    internal static ITransformer Invoke(Type type, ComponentLoadContext context)
     {
         if (type.IsGenericTypeDefinition)
             type = type.MakeGenericType(type.GetGenericArguments().Select(_ => typeof(ITransformer)).ToArray());
-        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Static, [typeof(ModelLoadContext)]) ??
-            throw new InvalidOperationException($"{type.Name} has no public static Load(ModelLoadContext).");
+        var load = type.GetMethod("Load", BindingFlags.Public | BindingFlags.Static, [typeof(ComponentLoadContext)]) ??
+            throw new InvalidOperationException($"{type.Name} has no public static Load(ComponentLoadContext).");
         try
         {
             return (ITransformer)load.Invoke(null, [context])!;

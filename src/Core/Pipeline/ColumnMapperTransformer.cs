@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MlNetStem.Data;
 using MlNetStem.Model;
 
@@ -8,7 +9,7 @@ namespace MlNetStem.Pipeline;
 /// batch (gene selection, normalization, patches, featurizers). Subclasses state the output
 /// type and map batches; schema checks and laziness live here once.
 /// </summary>
-public abstract class ColumnMapperTransformer : ITransformer
+public abstract class ColumnMapperTransformer : ArchivableTransformer
 {
     /// <summary>Creates the transformer.</summary>
     protected ColumnMapperTransformer(string outputColumn, string inputColumn)
@@ -39,13 +40,16 @@ public abstract class ColumnMapperTransformer : ITransformer
 
     /// <summary>Validates the input column and returns the output column it yields.</summary>
     /// <exception cref="SchemaMismatchException">Wrong input type or shape.</exception>
-    protected abstract SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input);
+    protected abstract DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input);
 
     /// <summary>Creates the per-enumeration mapper computing <see cref="OutputColumn"/>.</summary>
-    protected abstract Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources);
+    protected abstract Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources);
+
+    /// <summary>Rows computed together when a Microsoft.ML row cursor reads the output.</summary>
+    protected virtual int CursorBatchSize => 64;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var input = inputSchema.Find(InputColumn);
@@ -56,21 +60,19 @@ public abstract class ColumnMapperTransformer : ITransformer
         }
         foreach (var extra in ExtraInputs)
             if (inputSchema.Find(extra) is null) throw new SchemaMismatchException(extra, "an input column", null, ComponentName);
-        return inputSchema.With(GetOutputColumn(inputSchema, input));
+        return inputSchema.With(GetOutputColumn(inputSchema, input.Value));
     }
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input)
+    public override IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         var outputSchema = GetOutputSchema(input.Schema);
         if (ReferenceEquals(outputSchema, input.Schema)) return input;
-        var output = outputSchema[OutputColumn];
-        return new MappedDataView(input, [output], [InputColumn, .. ExtraInputs], () => new Mapper(this, input.Schema, output));
+        var column = outputSchema[OutputColumn];
+        var output = new DataViewSchema.DetachedColumn(column.Name, column.Type, column.Annotations);
+        return new MappedDataView(input, [output], [InputColumn, .. ExtraInputs], () => new Mapper(this, input.Schema, output), CursorBatchSize);
     }
-
-    /// <inheritdoc />
-    public abstract void Save(ModelSaveContext context);
 
     private sealed class Mapper : IBatchMapper
     {
@@ -78,7 +80,7 @@ public abstract class ColumnMapperTransformer : ITransformer
         private readonly Func<DataBatch, Array> _map;
         private readonly string _output;
 
-        public Mapper(ColumnMapperTransformer owner, DataViewSchema schema, SchemaColumn output)
+        public Mapper(ColumnMapperTransformer owner, DataViewSchema schema, DataViewSchema.DetachedColumn output)
         {
             _output = output.Name;
             _map = owner.CreateMapper(schema, output, _resources);

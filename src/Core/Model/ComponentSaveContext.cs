@@ -1,17 +1,19 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetStem.Pipeline;
 
 namespace MlNetStem.Model;
 
 /// <summary>Where a component writes itself inside a model archive: its own folder of entries.</summary>
-public sealed class ModelSaveContext
+public sealed class ComponentSaveContext
 {
     private readonly ZipArchive _zip;
     private readonly string _directory;
 
-    internal ModelSaveContext(ZipArchive zip, string directory)
+    internal ComponentSaveContext(ZipArchive zip, string directory)
     {
         _zip = zip;
         _directory = directory;
@@ -50,15 +52,33 @@ public sealed class ModelSaveContext
         Write(_zip, $"{_directory}{name}/", child);
     }
 
+    internal const string ChainKind = "TransformerChain";
+    internal const int ChainVersion = 1;
+
     internal static void Write(ZipArchive zip, string directory, ITransformer component)
     {
+        var context = new ComponentSaveContext(zip, directory);
+        if (component is TransformerChain<ITransformer> or IEnumerable<ITransformer> && component.GetType().IsGenericType &&
+            component.GetType().GetGenericTypeDefinition() == typeof(TransformerChain<>))
+        {
+            // Microsoft.ML's chain: saved as its parts, in order.
+            var parts = ((IEnumerable<ITransformer>)component).ToArray();
+            context.WriteJson("component.json", new ComponentHeader(ChainKind, ChainVersion, ChainVersion));
+            context.WriteJson("chain.json", new ChainManifest(parts.Length));
+            for (int i = 0; i < parts.Length; i++) context.SaveChild($"{i:D2}", parts[i]);
+            return;
+        }
+        if (component is not ArchivableTransformer archivable)
+            throw new NotSupportedException($"{component.GetType().Name} is not an MlNetStem component and cannot be written " +
+                "into an MlNetStem model archive.");
         var attribute = ModelComponentRegistry.Describe(component.GetType());
         var header = new ComponentHeader(attribute.Kind, attribute.Version,
             attribute.MinReaderVersion == 0 ? attribute.Version : attribute.MinReaderVersion);
-        var context = new ModelSaveContext(zip, directory);
         context.WriteJson("component.json", header);
-        component.Save(context);
+        archivable.Save(context);
     }
+
+    internal sealed record ChainManifest(int Count);
 
     private static void ValidateName(string name)
     {

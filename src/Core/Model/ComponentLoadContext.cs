@@ -1,17 +1,19 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using Microsoft.ML;
+using Microsoft.ML.Data;
 using MlNetStem.Pipeline;
 
 namespace MlNetStem.Model;
 
 /// <summary>Where a component reads itself back from a model archive.</summary>
-public sealed class ModelLoadContext
+public sealed class ComponentLoadContext
 {
     private readonly ZipArchive _zip;
     private readonly string _directory;
 
-    internal ModelLoadContext(ZipArchive zip, string directory, ComponentHeader header)
+    internal ComponentLoadContext(ZipArchive zip, string directory, ComponentHeader header)
     {
         _zip = zip;
         _directory = directory;
@@ -34,7 +36,7 @@ public sealed class ModelLoadContext
         using var stream = OpenRead(name);
         try
         {
-            return JsonSerializer.Deserialize<T>(stream, ModelSaveContext.Json) ??
+            return JsonSerializer.Deserialize<T>(stream, ComponentSaveContext.Json) ??
                 throw new ModelFormatException($"Model entry '{_directory}{name}' is empty.");
         }
         catch (JsonException e)
@@ -52,7 +54,7 @@ public sealed class ModelLoadContext
         return memory.ToArray();
     }
 
-    /// <summary>Reads floats written by <see cref="ModelSaveContext.WriteFloats"/>, checking the count.</summary>
+    /// <summary>Reads floats written by <see cref="ComponentSaveContext.WriteFloats"/>, checking the count.</summary>
     /// <exception cref="ModelFormatException">The entry holds a different number of values.</exception>
     public float[] ReadFloats(string name, int expectedCount)
     {
@@ -89,8 +91,16 @@ public sealed class ModelLoadContext
 
     internal static ITransformer Read(ZipArchive zip, string directory)
     {
-        var probe = new ModelLoadContext(zip, directory, new ComponentHeader("?", 0, 0));
+        var probe = new ComponentLoadContext(zip, directory, new ComponentHeader("?", 0, 0));
         var header = probe.ReadJson<ComponentHeader>("component.json");
+        if (header.Kind == ComponentSaveContext.ChainKind)
+        {
+            var manifest = probe.ReadJson<ComponentSaveContext.ChainManifest>("chain.json");
+            if (manifest.Count < 0 || manifest.Count > 1000)
+                throw new ModelFormatException($"Model entry '{directory}chain.json' lists {manifest.Count} components.");
+            return new TransformerChain<ITransformer>(
+                Enumerable.Range(0, manifest.Count).Select(i => probe.LoadChild($"{i:D2}")).ToArray());
+        }
         var type = ModelComponentRegistry.Find(header.Kind);
         var attribute = ModelComponentRegistry.Describe(type);
         if (header.MinReaderVersion > attribute.Version)
@@ -100,6 +110,6 @@ public sealed class ModelLoadContext
         if (header.Version < attribute.OldestReadableVersion)
             throw new ModelFormatException(
                 $"Component '{header.Kind}' format version {header.Version} is older than this build can read (oldest {attribute.OldestReadableVersion}).");
-        return ModelComponentRegistry.Invoke(type, new ModelLoadContext(zip, directory, header));
+        return ModelComponentRegistry.Invoke(type, new ComponentLoadContext(zip, directory, header));
     }
 }

@@ -1,0 +1,113 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+
+namespace MlNetStem.Data;
+
+/// <summary>
+/// Reads any Microsoft.ML <see cref="IDataView"/> in batches of rows held as plain arrays
+/// (<see cref="DataBatch"/>). MlNetStem's own views hand their batches over directly, so a batched
+/// transform (patches, featurizers, samplers) computes a whole batch at once; other views (stock
+/// ML.NET transforms) are read through a row cursor.
+/// </summary>
+public static class DataBatchReader
+{
+    /// <summary>
+    /// Streams the rows of <paramref name="view"/> in batches of at most <paramref name="batchSize"/> rows,
+    /// reading only <paramref name="columns"/>. Each enumeration starts again from the first row.
+    /// </summary>
+    /// <exception cref="SchemaMismatchException">A requested column does not exist.</exception>
+    /// <exception cref="NotSupportedException">A requested column has a type that cannot be held in a batch.</exception>
+    public static IEnumerable<DataBatch> ReadBatches(this IDataView view, IReadOnlyCollection<string> columns, int batchSize = 256)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(columns);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
+        foreach (var name in columns)
+        {
+            var column = view.Schema.Get(name);
+            _ = ColumnTypes.BatchArrayType(column.Type);
+        }
+        return view is IBatchSource source ? source.ReadBatches(columns, batchSize) : ReadWithCursor(view, columns.ToArray(), batchSize);
+    }
+
+    private static IEnumerable<DataBatch> ReadWithCursor(IDataView view, string[] names, int batchSize)
+    {
+        var columns = names.Select(n => view.Schema[n]).ToArray();
+        var schema = SchemaExtensions.Create(columns.Select(c => new DataViewSchema.DetachedColumn(c.Name, c.Type, c.Annotations)));
+        using var cursor = view.GetRowCursor(columns);
+        var readers = columns.Select(c => ColumnReader.Create(cursor, c)).ToArray();
+        while (true)
+        {
+            int rows = 0;
+            foreach (var r in readers) r.Start(batchSize);
+            while (rows < batchSize && cursor.MoveNext())
+            {
+                foreach (var r in readers) r.ReadRow(rows);
+                rows++;
+            }
+            if (rows == 0) yield break;
+            yield return new DataBatch(schema, rows, names.Select((n, i) => (n, readers[i].Finish(rows)))
+                .ToDictionary(p => p.n, p => p.Item2, StringComparer.Ordinal));
+            if (rows < batchSize) yield break;
+        }
+    }
+
+    /// <summary>Copies one column of the current row into the batch array being filled.</summary>
+    private abstract class ColumnReader
+    {
+        public abstract void Start(int capacity);
+        public abstract void ReadRow(int row);
+        public abstract Array Finish(int rows);
+
+        public static ColumnReader Create(DataViewRowCursor cursor, DataViewSchema.Column column) => ColumnTypes.KindOf(column.Type) switch
+        {
+            ColumnKind.Float32 => new Scalar<float>(cursor.GetGetter<float>(column)),
+            ColumnKind.Float64 => new Scalar<double>(cursor.GetGetter<double>(column)),
+            ColumnKind.Int32 => new Scalar<int>(cursor.GetGetter<int>(column)),
+            ColumnKind.Int64 => new Scalar<long>(cursor.GetGetter<long>(column)),
+            ColumnKind.Boolean => new Scalar<bool>(cursor.GetGetter<bool>(column)),
+            ColumnKind.Image => new Scalar<SlideReference>(cursor.GetGetter<SlideReference>(column)),
+            ColumnKind.Text => new Text(cursor.GetGetter<ReadOnlyMemory<char>>(column)),
+            ColumnKind.FloatTensor when column.Type is VectorDataViewType { IsKnownSize: true } v =>
+                new Vector(cursor.GetGetter<VBuffer<float>>(column), v.Size, column.Name),
+            _ => throw new NotSupportedException($"Column '{column.Name}' of type {column.Type} cannot be read in batches " +
+                "(MlNetStem reads numbers, text, slides and float vectors of known size)."),
+        };
+
+        private sealed class Scalar<T>(ValueGetter<T> getter) : ColumnReader
+        {
+            private T[] _values = [];
+            public override void Start(int capacity) => _values = new T[capacity];
+            public override void ReadRow(int row) => getter(ref _values[row]);
+            public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
+        }
+
+        private sealed class Text(ValueGetter<ReadOnlyMemory<char>> getter) : ColumnReader
+        {
+            private string[] _values = [];
+            private ReadOnlyMemory<char> _current;
+            public override void Start(int capacity) => _values = new string[capacity];
+            public override void ReadRow(int row)
+            {
+                getter(ref _current);
+                _values[row] = _current.ToString();
+            }
+            public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
+        }
+
+        private sealed class Vector(ValueGetter<VBuffer<float>> getter, int size, string name) : ColumnReader
+        {
+            private float[] _values = [];
+            private VBuffer<float> _current;
+            public override void Start(int capacity) => _values = new float[(long)capacity * size];
+            public override void ReadRow(int row)
+            {
+                getter(ref _current);
+                if (_current.Length != size)
+                    throw new InvalidDataException($"Column '{name}' row holds {_current.Length} values; its type says {size}.");
+                _current.CopyTo(_values.AsSpan(row * size, size));
+            }
+            public override Array Finish(int rows) => rows * size == _values.Length ? _values : _values[..(rows * size)];
+        }
+    }
+}

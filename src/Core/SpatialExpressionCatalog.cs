@@ -1,0 +1,88 @@
+using System.Runtime.CompilerServices;
+using MlNetStem.Evaluation;
+using MlNetStem.Model;
+using MlNetStem.Pipeline;
+
+namespace MlNetStem;
+
+/// <summary>
+/// MlNetStem's entry point on an <see cref="MLContext"/>: <c>ml.SpatialExpression()</c>. It holds the
+/// expression trainers (<see cref="Trainers"/>, extended by MlNetStem.Trainers), evaluation, the model archive
+/// and ONNX export, and the progress reporter and seed sequence shared by MlNetStem components on that context.
+/// Transforms are on <c>ml.Transforms</c> and section loaders on <c>ml.Data</c>, like ML.NET's own packages.
+/// </summary>
+public sealed class SpatialExpressionCatalog
+{
+    private static readonly ConditionalWeakTable<MLContext, SpatialExpressionCatalog> Catalogs = new();
+    private readonly object _gate = new();
+    private Random _seeds;
+
+    private SpatialExpressionCatalog(MLContext context)
+    {
+        Context = context;
+        _seeds = new Random(0);
+        Trainers = new SpatialTrainersCatalog(this);
+    }
+
+    /// <summary>The catalog of <paramref name="context"/> (one per context).</summary>
+    public static SpatialExpressionCatalog For(MLContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        return Catalogs.GetValue(context, c => new SpatialExpressionCatalog(c));
+    }
+
+    /// <summary>The ML.NET context this catalog belongs to.</summary>
+    public MLContext Context { get; }
+
+    /// <summary>Expression trainers (ridge, MLP, Stem diffusion), added by MlNetStem.Trainers as extension methods.</summary>
+    public SpatialTrainersCatalog Trainers { get; }
+
+    /// <summary>Where long steps (featurization, training, sampling) report progress; silent by default.</summary>
+    public IProgressReporter Progress { get; set; } = SilentProgressReporter.Instance;
+
+    /// <summary>
+    /// Restarts the seed sequence that trainers draw from when no seed is given (0 unless set), so runs on
+    /// this context are reproducible end to end.
+    /// </summary>
+    public int Seed
+    {
+        set
+        {
+            lock (_gate) _seeds = new Random(value);
+        }
+    }
+
+    /// <summary>The next seed of this context's sequence.</summary>
+    public int NextSeed()
+    {
+        lock (_gate) return _seeds.Next();
+    }
+
+    /// <summary>Per-gene Pearson, PCC-k, MSE, MAE and RVD of <paramref name="score"/> against <paramref name="label"/>.</summary>
+    /// <exception cref="Data.SchemaMismatchException">A column is missing or they differ in size or genes.</exception>
+    public ExpressionMetrics Evaluate(IDataView data, string label = "Expression", string score = "Score") =>
+        ExpressionEvaluator.Evaluate(data, label, score);
+
+    /// <summary>Writes <paramref name="model"/> to an MlNetStem model archive (atomic, versioned per component).</summary>
+    public void SaveModel(ITransformer model, DataViewSchema? inputSchema, string path) => ModelArchive.Save(model, inputSchema, path);
+
+    /// <summary>Reads a model written by <see cref="SaveModel"/>.</summary>
+    /// <exception cref="ModelFormatException">Not a model archive, truncated, unknown component or newer format.</exception>
+    public ITransformer LoadModel(string path, out DataViewSchema? inputSchema) => ModelArchive.Load(path, out inputSchema);
+
+    /// <summary>
+    /// Writes the last ONNX-exportable component of <paramref name="model"/> (the trainer: features → expression)
+    /// to <paramref name="path"/> atomically, for ONNX Runtime or ML.NET's <c>ApplyOnnxModel</c>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No component of the model can be exported.</exception>
+    public void ExportOnnx(ITransformer model, string path)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var parts = model as IEnumerable<ITransformer> ?? [model];
+        var exportable = parts.OfType<IOnnxExportableTransformer>().LastOrDefault()
+            ?? throw new InvalidOperationException($"No component of this model can be exported to ONNX (components: " +
+                $"{string.Join(", ", parts.Select(t => t.GetType().Name))}).");
+        AtomicFile.WriteAllBytes(path, exportable.ExportOnnx());
+    }
+}
