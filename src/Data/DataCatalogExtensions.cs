@@ -1,8 +1,6 @@
-using MlNetStem.Catalogs;
-
 namespace MlNetStem.Data;
 
-/// <summary>Format loaders on <c>ctx.Data</c>.</summary>
+/// <summary>Format loaders on Microsoft.ML's <c>ml.Data</c> (<see cref="DataOperationsCatalog"/>): <c>ml.Data.LoadHer2st(...)</c>.</summary>
 public static class DataCatalogExtensions
 {
     /// <summary>Loads a HER2ST-style section folder (see <see cref="Her2stLoader"/>).</summary>

@@ -76,14 +76,14 @@ public static class Her2stLoader
             if (rows.Count == 0) throw new InvalidDataException($"{spotsPath}: no spot is marked selected=1.");
         }
 
-        var columns = new List<SchemaColumn>
+        var columns = new List<DataViewSchema.DetachedColumn>
         {
-            new(SpotColumns.Barcode, ColumnType.Text),
-            new(SpotColumns.ArrayX, ColumnType.Int32),
-            new(SpotColumns.ArrayY, ColumnType.Int32),
-            new(SpotColumns.PixelX, ColumnType.Float64),
-            new(SpotColumns.PixelY, ColumnType.Float64),
-            new(SpotColumns.Image, ColumnType.Image),
+            SchemaColumns.Create(SpotColumns.Barcode, ColumnTypes.Text),
+            SchemaColumns.Create(SpotColumns.ArrayX, ColumnTypes.Int32),
+            SchemaColumns.Create(SpotColumns.ArrayY, ColumnTypes.Int32),
+            SchemaColumns.Create(SpotColumns.PixelX, ColumnTypes.Float64),
+            SchemaColumns.Create(SpotColumns.PixelY, ColumnTypes.Float64),
+            SchemaColumns.Create(SpotColumns.Image, ColumnTypes.Image),
         };
         var arrays = new Dictionary<string, Array>
         {
@@ -96,10 +96,10 @@ public static class Her2stLoader
         };
         if (genes is not null)
         {
-            columns.Add(new SchemaColumn(SpotColumns.Counts, ColumnType.FloatTensor(genes.Length), genes));
+            columns.Add(SchemaColumns.Create(SpotColumns.Counts, ColumnTypes.FloatTensor(genes.Length), genes));
             arrays[SpotColumns.Counts] = counts!;
         }
-        return new Her2stSection(new InMemoryDataView(new DataViewSchema(columns), rows.Count, arrays), mpp, dropped);
+        return new Her2stSection(new InMemoryDataView(columns, rows.Count, arrays), mpp, dropped);
     }
 
     /// <summary>

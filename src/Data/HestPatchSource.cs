@@ -10,7 +10,7 @@ namespace MlNetStem.Data;
 /// An alternative patch source to cutting patches from the whole-slide image.
 /// </summary>
 /// <remarks>Only requested columns are read; patch pixels are read per batch, never all at once.</remarks>
-public sealed class HestPatchSource : IDataView
+public sealed class HestPatchSource : BatchDataView
 {
     /// <summary>Name of the patch column.</summary>
     public const string PatchColumn = "Patch";
@@ -27,12 +27,12 @@ public sealed class HestPatchSource : IDataView
         _y = y;
         PatchHeight = height;
         PatchWidth = width;
-        Schema = new DataViewSchema(
+        Schema = SchemaExtensions.Create(
         [
-            new SchemaColumn(SpotColumns.Barcode, ColumnType.Text),
-            new SchemaColumn(SpotColumns.PixelX, ColumnType.Float64),
-            new SchemaColumn(SpotColumns.PixelY, ColumnType.Float64),
-            new SchemaColumn(PatchColumn, ColumnType.FloatTensor(3, height, width)),
+            SchemaColumns.Create(SpotColumns.Barcode, ColumnTypes.Text),
+            SchemaColumns.Create(SpotColumns.PixelX, ColumnTypes.Float64),
+            SchemaColumns.Create(SpotColumns.PixelY, ColumnTypes.Float64),
+            SchemaColumns.Create(PatchColumn, ColumnTypes.FloatTensor(3, height, width)),
         ]);
     }
 
@@ -49,10 +49,13 @@ public sealed class HestPatchSource : IDataView
     public IReadOnlyList<string> Barcodes => _barcodes;
 
     /// <inheritdoc />
-    public DataViewSchema Schema { get; }
+    public override DataViewSchema Schema { get; }
 
     /// <inheritdoc />
-    public long? RowCount => _barcodes.Length;
+    public override long? GetRowCount() => _barcodes.Length;
+
+    /// <summary>Patches decoded together when a Microsoft.ML row cursor reads the view (bounds the memory a cursor holds).</summary>
+    protected override int CursorBatchSize => 64;
 
     /// <summary>Opens a patch file and checks its datasets (reads barcodes and coordinates, not pixels).</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -102,10 +105,10 @@ public sealed class HestPatchSource : IDataView
     }
 
     /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize = 256)
+    public override IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        foreach (var name in columns) _ = Schema[name];
+        foreach (var name in columns) _ = Schema.Get(name);
         return Enumerate(columns.ToArray(), batchSize);
     }
 

@@ -37,7 +37,7 @@ public static class PredictionH5adWriter
             if (schema.Find(scoreColumn + suffix) is { } c && c.Type.Kind == ColumnKind.FloatTensor && c.Type.Size == width)
                 layerColumns[layer] = c.Name;
         if (schema.Find(ObservedColumn) is { } observed && observed.Type.Kind == ColumnKind.FloatTensor && observed.Type.Size == width
-            && (observed.SlotNames is null || observed.SlotNames.SequenceEqual(genes, StringComparer.Ordinal)))
+            && (observed.SlotNames is not { } observedGenes || observedGenes.SequenceEqual(genes, StringComparer.Ordinal)))
             layerColumns["observed"] = ObservedColumn;
         bool hasBarcode = schema.Find(SpotColumns.Barcode) is { Type.Kind: ColumnKind.Text };
         bool hasPixels = schema.Find(SpotColumns.PixelX) is not null && schema.Find(SpotColumns.PixelY) is not null;

@@ -10,27 +10,27 @@ internal static class SpotTableBuilder
         SlideReference image, string[]? genes, float[]? counts)
     {
         int n = barcodes.Length;
-        var columns = new List<SchemaColumn> { new(SpotColumns.Barcode, ColumnType.Text) };
+        var columns = new List<DataViewSchema.DetachedColumn> { SchemaColumns.Create(SpotColumns.Barcode, ColumnTypes.Text) };
         var arrays = new Dictionary<string, Array> { [SpotColumns.Barcode] = barcodes };
         if (arrayX is not null && arrayY is not null)
         {
-            columns.Add(new SchemaColumn(SpotColumns.ArrayX, ColumnType.Int32));
-            columns.Add(new SchemaColumn(SpotColumns.ArrayY, ColumnType.Int32));
+            columns.Add(SchemaColumns.Create(SpotColumns.ArrayX, ColumnTypes.Int32));
+            columns.Add(SchemaColumns.Create(SpotColumns.ArrayY, ColumnTypes.Int32));
             arrays[SpotColumns.ArrayX] = arrayX;
             arrays[SpotColumns.ArrayY] = arrayY;
         }
-        columns.Add(new SchemaColumn(SpotColumns.PixelX, ColumnType.Float64));
-        columns.Add(new SchemaColumn(SpotColumns.PixelY, ColumnType.Float64));
-        columns.Add(new SchemaColumn(SpotColumns.Image, ColumnType.Image));
+        columns.Add(SchemaColumns.Create(SpotColumns.PixelX, ColumnTypes.Float64));
+        columns.Add(SchemaColumns.Create(SpotColumns.PixelY, ColumnTypes.Float64));
+        columns.Add(SchemaColumns.Create(SpotColumns.Image, ColumnTypes.Image));
         arrays[SpotColumns.PixelX] = pixelX;
         arrays[SpotColumns.PixelY] = pixelY;
         arrays[SpotColumns.Image] = Enumerable.Repeat(image, n).ToArray();
         if (genes is not null && counts is not null)
         {
-            columns.Add(new SchemaColumn(SpotColumns.Counts, ColumnType.FloatTensor(genes.Length), genes));
+            columns.Add(SchemaColumns.Create(SpotColumns.Counts, ColumnTypes.FloatTensor(genes.Length), genes));
             arrays[SpotColumns.Counts] = counts;
         }
-        return new InMemoryDataView(new DataViewSchema(columns), n, arrays);
+        return new InMemoryDataView(columns, n, arrays);
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MlNetStem.Data;
 
 namespace MlNetStem.Imaging;
@@ -37,13 +38,14 @@ public static class TileGrid
     {
         ArgumentNullException.ThrowIfNull(slide);
         ArgumentNullException.ThrowIfNull(centres);
-        var schema = new DataViewSchema([
-            new SchemaColumn("Barcode", ColumnType.Text),
-            new SchemaColumn("PixelX", ColumnType.Float64),
-            new SchemaColumn("PixelY", ColumnType.Float64),
-            new SchemaColumn("Image", ColumnType.Image),
-        ]);
-        return new InMemoryDataView(schema, centres.Count, new Dictionary<string, Array>
+        DataViewSchema.DetachedColumn[] columns =
+        [
+            SchemaColumns.Create("Barcode", ColumnTypes.Text),
+            SchemaColumns.Create("PixelX", ColumnTypes.Float64),
+            SchemaColumns.Create("PixelY", ColumnTypes.Float64),
+            SchemaColumns.Create("Image", ColumnTypes.Image),
+        ];
+        return new InMemoryDataView(columns, centres.Count, new Dictionary<string, Array>
         {
             ["Barcode"] = centres.Select(c => $"tile_{Math.Round(c.X):0}_{Math.Round(c.Y):0}").ToArray(),
             ["PixelX"] = centres.Select(c => c.X).ToArray(),

@@ -1,4 +1,3 @@
-using MlNetStem.Catalogs;
 using MlNetStem.Transforms.Expression;
 using MlNetStem.Transforms.Imaging;
 using MlNetStem.Transforms.Features;

@@ -6,7 +6,7 @@ namespace MlNetStem.Data;
 /// Keeps the rows for which a batch predicate says true (e.g. spots with any panel counts), as a
 /// Microsoft.ML <see cref="IDataView"/>. The row count is unknown until read.
 /// </summary>
-public sealed class FilteredDataView : IDataView, IBatchSource
+public sealed class FilteredDataView : BatchDataView
 {
     private readonly IDataView _source;
     private readonly string[] _dependencies;
@@ -27,27 +27,13 @@ public sealed class FilteredDataView : IDataView, IBatchSource
     }
 
     /// <inheritdoc />
-    public DataViewSchema Schema => _source.Schema;
+    public override DataViewSchema Schema => _source.Schema;
 
     /// <inheritdoc />
-    public bool CanShuffle => false;
+    public override long? GetRowCount() => null;
 
     /// <inheritdoc />
-    public long? GetRowCount() => null;
-
-    /// <inheritdoc />
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = columnsNeeded.ToArray();
-        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), 256));
-    }
-
-    /// <inheritdoc />
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
-
-    /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
+    public override IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
     {
         foreach (var name in columns) _ = Schema.Get(name);
         var read = columns.Concat(_dependencies).Distinct(StringComparer.Ordinal).ToArray();

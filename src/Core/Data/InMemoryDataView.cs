@@ -6,7 +6,7 @@ namespace MlNetStem.Data;
 /// A Microsoft.ML <see cref="IDataView"/> over column arrays already in memory (a loaded section's
 /// spots, a materialized result). Reading it in batches slices the arrays without per-row work.
 /// </summary>
-public sealed class InMemoryDataView : IDataView, IBatchSource
+public sealed class InMemoryDataView : BatchDataView
 {
     private readonly Dictionary<string, Array> _columns;
 
@@ -29,34 +29,23 @@ public sealed class InMemoryDataView : IDataView, IBatchSource
         : this(SchemaExtensions.Create(columns), rowCount, values) { }
 
     /// <inheritdoc />
-    public DataViewSchema Schema { get; }
+    public override DataViewSchema Schema { get; }
+
+    /// <inheritdoc />
+    protected override int CursorBatchSize => Math.Max(1, Rows);
 
     /// <summary>Number of rows.</summary>
     public int Rows { get; }
 
     /// <inheritdoc />
-    public bool CanShuffle => false;
-
-    /// <inheritdoc />
-    public long? GetRowCount() => Rows;
+    public override long? GetRowCount() => Rows;
 
     /// <summary>The whole array of a column (row-major for vectors).</summary>
     /// <exception cref="SchemaMismatchException">No such column.</exception>
     public Array GetColumnArray(string name) => _columns[Schema.Get(name).Name];
 
     /// <inheritdoc />
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = columnsNeeded.ToArray();
-        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), Math.Max(1, Rows)));
-    }
-
-    /// <inheritdoc />
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
-
-    /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
+    public override IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         foreach (var name in columns) _ = Schema.Get(name);

@@ -7,7 +7,7 @@ namespace MlNetStem.Data;
 /// passes source columns through and computes the produced ones a batch of rows at a time,
 /// reading from the source only what the requested columns need.
 /// </summary>
-public sealed class MappedDataView : IDataView, IBatchSource
+public sealed class MappedDataView : BatchDataView
 {
     private readonly IDataView _source;
     private readonly HashSet<string> _produced;
@@ -36,30 +36,16 @@ public sealed class MappedDataView : IDataView, IBatchSource
     }
 
     /// <inheritdoc />
-    public DataViewSchema Schema { get; }
+    public override DataViewSchema Schema { get; }
 
     /// <summary>Rows computed together when a row cursor reads the view.</summary>
-    public int CursorBatchSize { get; }
+    protected override int CursorBatchSize { get; }
 
     /// <inheritdoc />
-    public bool CanShuffle => false;
+    public override long? GetRowCount() => _source.GetRowCount();
 
     /// <inheritdoc />
-    public long? GetRowCount() => _source.GetRowCount();
-
-    /// <inheritdoc />
-    public DataViewRowCursor GetRowCursor(IEnumerable<DataViewSchema.Column> columnsNeeded, Random? rand = null)
-    {
-        var active = columnsNeeded.ToArray();
-        return new BatchRowCursor(Schema, active, ReadBatches(active.Select(c => c.Name).ToArray(), CursorBatchSize));
-    }
-
-    /// <inheritdoc />
-    public DataViewRowCursor[] GetRowCursorSet(IEnumerable<DataViewSchema.Column> columnsNeeded, int n, Random? rand = null) =>
-        [GetRowCursor(columnsNeeded, rand)];
-
-    /// <inheritdoc />
-    public IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
+    public override IEnumerable<DataBatch> ReadBatches(IReadOnlyCollection<string> columns, int batchSize)
     {
         foreach (var name in columns) _ = Schema.Get(name);
         var produce = columns.Where(_produced.Contains).ToArray();

@@ -82,6 +82,19 @@ public static class SchemaShapes
         return new SchemaShape(shape.Where(c => c.Name != name).Append(column));
     }
 
+    /// <summary>A new shape with a copy of <paramref name="column"/> called <paramref name="name"/> (same kind and item type).</summary>
+    public static SchemaShape WithCopy(this SchemaShape shape, SchemaShape.Column column, string name)
+    {
+        DataViewType type = column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Scalar => column.ItemType,
+            // Shapes carry no vector sizes: any known size gives the "vector" kind.
+            SchemaShape.Column.VectorKind.Vector => new VectorDataViewType((PrimitiveDataViewType)column.ItemType, 1),
+            _ => new VectorDataViewType((PrimitiveDataViewType)column.ItemType),
+        };
+        return shape.With(name, type, column.HasSlotNames() && column.Kind == SchemaShape.Column.VectorKind.Vector);
+    }
+
     /// <summary>Readable form of a column shape for messages.</summary>
     public static string Describe(SchemaShape.Column column) => column.Kind switch
     {

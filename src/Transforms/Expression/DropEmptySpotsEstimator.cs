@@ -17,7 +17,7 @@ public sealed class DropEmptySpotsEstimator(string column) : IEstimator<DropEmpt
     /// <inheritdoc />
     public DropEmptySpotsTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         return new DropEmptySpotsTransformer(column);
     }
 }

@@ -9,13 +9,13 @@ namespace MlNetStem.Transforms.Expression;
 /// unchanged when the column is absent (prediction on unsequenced sections).
 /// </summary>
 [ModelComponent("DropEmptySpots", 1)]
-public sealed class DropEmptySpotsTransformer(string column) : ITransformer
+public sealed class DropEmptySpotsTransformer(string column) : ArchivableTransformer
 {
     /// <summary>The column tested.</summary>
     public string Column { get; } = column;
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         if (inputSchema.Find(Column) is { } c && c.Type.Kind != ColumnKind.FloatTensor)
             throw new SchemaMismatchException(Column, "a float vector", c.Type.ToString(), "DropEmptySpots");
@@ -23,7 +23,7 @@ public sealed class DropEmptySpotsTransformer(string column) : ITransformer
     }
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input)
+    public override IDataView Transform(IDataView input)
     {
         GetOutputSchema(input.Schema);
         if (input.Schema.Find(Column) is null) return input;
@@ -42,10 +42,10 @@ public sealed class DropEmptySpotsTransformer(string column) : ITransformer
     }
 
     /// <inheritdoc />
-    public void Save(ModelSaveContext context) => context.WriteJson("options.json", new State(Column));
+    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", new State(Column));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context) => new DropEmptySpotsTransformer(context.ReadJson<State>("options.json").Column);
+    public static ITransformer Load(ComponentLoadContext context) => new DropEmptySpotsTransformer(context.ReadJson<State>("options.json").Column);
 
     private sealed record State(string Column);
 }

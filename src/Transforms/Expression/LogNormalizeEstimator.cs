@@ -18,13 +18,13 @@ public sealed class LogNormalizeEstimator(string outputColumn, string inputColum
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = inputSchema.RequireKind(inputColumn, nameof(LogNormalizeEstimator), ColumnKind.FloatTensor);
-        return inputSchema.With(input with { Name = outputColumn });
+        return inputSchema.WithCopy(input, outputColumn);
     }
 
     /// <inheritdoc />
     public LogNormalizeTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         return new LogNormalizeTransformer(outputColumn, inputColumn, logBase, targetTotal);
     }
 }

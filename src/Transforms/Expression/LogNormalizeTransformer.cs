@@ -28,15 +28,15 @@ public sealed class LogNormalizeTransformer : ColumnMapperTransformer
     protected override bool OptionalInput => true;
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         if (input.Type.Kind != ColumnKind.FloatTensor)
             throw new SchemaMismatchException(InputColumn, "a float vector of counts", input.Type.ToString(), "LogNormalize");
-        return input with { Name = OutputColumn };
+        return new DataViewSchema.DetachedColumn(OutputColumn, input.Type, input.Annotations);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         int width = output.Type.Size;
         float scale = LogBase == LogBase.Two ? 1f / MathF.Log(2f) : 1f;
@@ -67,11 +67,11 @@ public sealed class LogNormalizeTransformer : ColumnMapperTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) =>
+    public override void Save(ComponentSaveContext context) =>
         context.WriteJson("options.json", new State(OutputColumn, InputColumn, LogBase, TargetTotal));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("options.json");
         return new LogNormalizeTransformer(s.OutputColumn, s.InputColumn, s.LogBase, s.TargetTotal);

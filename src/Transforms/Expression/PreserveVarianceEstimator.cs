@@ -26,10 +26,8 @@ public sealed class PreserveVarianceEstimator(string outputColumn, string scoreC
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var score = inputSchema.RequireKind(scoreColumn, nameof(PreserveVarianceEstimator), ColumnKind.FloatTensor);
-        var spread = inputSchema.RequireKind(spreadColumn, nameof(PreserveVarianceEstimator), ColumnKind.FloatTensor);
-        if (score.Type.IsKnownSize && spread.Type.IsKnownSize && score.Type.Size != spread.Type.Size)
-            throw new SchemaMismatchException(spreadColumn, $"a float vector of {score.Type.Size} values like '{scoreColumn}'", spread.Type.ToString(), nameof(PreserveVarianceEstimator));
-        return inputSchema.With(score with { Name = outputColumn });
+        _ = inputSchema.RequireKind(spreadColumn, nameof(PreserveVarianceEstimator), ColumnKind.FloatTensor);
+        return inputSchema.WithCopy(score, outputColumn);
     }
 
     /// <inheritdoc />
@@ -37,8 +35,11 @@ public sealed class PreserveVarianceEstimator(string outputColumn, string scoreC
     public PreserveVarianceTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        int g = input.Schema[scoreColumn].Type.Size;
+        GetOutputSchema(SchemaShapes.From(input.Schema));
+        int g = input.Schema.Get(scoreColumn).Type.Size;
+        var spreadType = input.Schema.Get(spreadColumn).Type;
+        if (spreadType.Size != g)
+            throw new SchemaMismatchException(spreadColumn, $"a float vector of {g} values like '{scoreColumn}'", spreadType.ToString(), nameof(PreserveVarianceEstimator));
         var sum = new double[g];
         var sumSquares = new double[g];
         var spreadSquares = new double[g];

@@ -31,15 +31,15 @@ public sealed class PreserveVarianceTransformer : ColumnMapperTransformer
     public IReadOnlyList<float> Factors => _factor;
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         if (input.Type.Kind != ColumnKind.FloatTensor || input.Type.Size != _factor.Length)
             throw new SchemaMismatchException(InputColumn, $"a float vector of {_factor.Length} values", input.Type.ToString(), "PreserveVariance");
-        return new SchemaColumn(OutputColumn, input.Type, input.SlotNames);
+        return SchemaColumns.Create(OutputColumn, input.Type, input.SlotNames);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         int g = _factor.Length;
         return batch =>
@@ -53,7 +53,7 @@ public sealed class PreserveVarianceTransformer : ColumnMapperTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.WriteJson("options.json", new State(OutputColumn, InputColumn, _factor.Length));
@@ -63,7 +63,7 @@ public sealed class PreserveVarianceTransformer : ColumnMapperTransformer
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     /// <exception cref="ModelFormatException">An entry is missing or holds invalid values.</exception>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var s = context.ReadJson<State>("options.json");

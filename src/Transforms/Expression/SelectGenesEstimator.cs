@@ -28,17 +28,17 @@ public sealed class SelectGenesEstimator : IEstimator<SelectGenesTransformer>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = inputSchema.RequireKind(_options.InputColumn, nameof(SelectGenesEstimator), ColumnKind.FloatTensor);
-        if (!input.HasSlotNames)
-            throw new SchemaMismatchException(_options.InputColumn, "a counts vector with gene names", $"{input.Type} without gene names", nameof(SelectGenesEstimator));
-        var type = _options.Genes is { } genes ? ColumnType.FloatTensor(genes.Count) : ColumnType.FloatVectorOfUnknownSize;
-        return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, type, HasSlotNames: true));
+        if (!input.HasSlotNames())
+            throw new SchemaMismatchException(_options.InputColumn, "a counts vector with gene names", $"{SchemaShapes.Describe(input)} without gene names", nameof(SelectGenesEstimator));
+        var type = _options.Genes is { } genes ? ColumnTypes.FloatTensor(genes.Count) : ColumnTypes.FloatVectorOfUnknownSize;
+        return inputSchema.With(_options.OutputColumn, type, hasSlotNames: true);
     }
 
     /// <inheritdoc />
     /// <exception cref="InvalidDataException">Counts contain NaN or negative values, or no gene is expressed.</exception>
     public SelectGenesTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         var column = input.Schema[_options.InputColumn];
         var names = column.SlotNames!;
         if (_options.Genes is { } explicitPanel)

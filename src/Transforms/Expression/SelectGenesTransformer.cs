@@ -29,13 +29,14 @@ public sealed class SelectGenesTransformer : ColumnMapperTransformer
     protected override bool OptionalInput => true;
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
-        if (input.Type.Kind != ColumnKind.FloatTensor || input.SlotNames is null)
+        var slotNames = input.SlotNames;
+        if (input.Type.Kind != ColumnKind.FloatTensor || slotNames is null)
             throw new SchemaMismatchException(InputColumn, "a counts vector with gene names", input.Type.ToString(), "SelectGenes");
         if (MissingGenes == MissingGenePolicy.Error)
         {
-            var present = input.SlotNames.ToHashSet(StringComparer.Ordinal);
+            var present = slotNames.ToHashSet(StringComparer.Ordinal);
             var missing = _genes.Where(g => !present.Contains(g)).ToArray();
             if (missing.Length > 0)
                 throw new SchemaMismatchException(InputColumn,
@@ -43,15 +44,16 @@ public sealed class SelectGenesTransformer : ColumnMapperTransformer
                     $"counts lacking {missing.Length} of them ({string.Join(", ", missing.Take(10))}{(missing.Length > 10 ? ", ..." : "")})",
                     "SelectGenes");
         }
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(_genes.Length), _genes);
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(_genes.Length), _genes);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         var input = inputSchema[InputColumn];
+        var slotNames = input.SlotNames!;
         var position = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < input.SlotNames!.Count; i++) position.TryAdd(input.SlotNames[i], i);
+        for (int i = 0; i < slotNames.Count; i++) position.TryAdd(slotNames[i], i);
         var index = _genes.Select(g => position.GetValueOrDefault(g, -1)).ToArray();
         int width = input.Type.Size, k = _genes.Length;
         return batch =>
@@ -66,11 +68,11 @@ public sealed class SelectGenesTransformer : ColumnMapperTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) =>
+    public override void Save(ComponentSaveContext context) =>
         context.WriteJson("panel.json", new State(OutputColumn, InputColumn, _genes, MissingGenes));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("panel.json");
         return new SelectGenesTransformer(s.OutputColumn, s.InputColumn, s.Genes, s.MissingGenes);

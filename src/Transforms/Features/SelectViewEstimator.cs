@@ -13,14 +13,15 @@ public sealed class SelectViewEstimator(string outputColumn, string inputColumn,
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var input = inputSchema.RequireKind(inputColumn, nameof(SelectViewEstimator), ColumnKind.FloatTensor);
-        var type = SelectViewTransformer.ViewType(inputColumn, input.Type, view);
-        return inputSchema.With(new SchemaShapeColumn(outputColumn, type, input.HasSlotNames));
+        // Shapes carry no vector sizes: the view's width is checked against the schema when fitting.
+        return inputSchema.With(outputColumn, ColumnTypes.FloatVectorOfUnknownSize);
     }
 
     /// <inheritdoc />
     public SelectViewTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        return new SelectViewTransformer(outputColumn, inputColumn, view);
+        var transformer = new SelectViewTransformer(outputColumn, inputColumn, view);
+        transformer.GetOutputSchema(input.Schema);
+        return transformer;
     }
 }

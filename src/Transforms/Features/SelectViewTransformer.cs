@@ -21,26 +21,26 @@ public sealed class SelectViewTransformer : ColumnMapperTransformer
 
     /// <summary>The <c>[D]</c> type of one view of <paramref name="type"/>; unknown when the input size is unknown.</summary>
     /// <exception cref="SchemaMismatchException">Not a 2-D tensor, or the view is out of range.</exception>
-    internal static ColumnType ViewType(string column, ColumnType type, int view)
+    internal static DataViewType ViewType(string column, DataViewType type, int view)
     {
-        if (!type.IsKnownSize) return ColumnType.FloatVectorOfUnknownSize;
+        if (!type.IsKnownSize) return ColumnTypes.FloatVectorOfUnknownSize;
         if (type.Dimensions.Count != 2 || view >= type.Dimensions[0])
             throw new SchemaMismatchException(column, $"a multi-view tensor [A, D] with more than {view} views", type.ToString(), "SelectView");
-        return ColumnType.FloatTensor(type.Dimensions[1]);
+        return ColumnTypes.FloatTensor(type.Dimensions[1]);
     }
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         if (input.Type.Kind != ColumnKind.FloatTensor)
             throw new SchemaMismatchException(InputColumn, "a multi-view tensor [A, D]", input.Type.ToString(), "SelectView");
         var type = ViewType(InputColumn, input.Type, View);
         var names = input.SlotNames?.Skip(View * type.Size).Take(type.Size).ToArray();
-        return new SchemaColumn(OutputColumn, type, names);
+        return SchemaColumns.Create(OutputColumn, type, names);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         int width = output.Type.Size, rowLength = inputSchema[InputColumn].Type.Size;
         return batch =>
@@ -54,10 +54,10 @@ public sealed class SelectViewTransformer : ColumnMapperTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn, View));
+    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn, View));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("options.json");
         return new SelectViewTransformer(s.OutputColumn, s.InputColumn, s.View);

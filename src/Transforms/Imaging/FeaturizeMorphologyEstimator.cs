@@ -16,15 +16,16 @@ public sealed class FeaturizeMorphologyEstimator(string outputColumn, string inp
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        var patch = inputSchema.RequireKind(inputColumn, nameof(FeaturizeMorphologyEstimator), ColumnKind.FloatTensor);
-        FeaturizeMorphologyTransformer.CheckPatchShape(inputColumn, patch.Type);
-        return inputSchema.With(new SchemaShapeColumn(outputColumn, FeaturizeMorphologyTransformer.OutputType(dihedralViews), HasSlotNames: true));
+        _ = inputSchema.RequireKind(inputColumn, nameof(FeaturizeMorphologyEstimator), ColumnKind.FloatTensor);
+        return inputSchema.With(outputColumn, FeaturizeMorphologyTransformer.OutputType(dihedralViews), hasSlotNames: true);
     }
 
     /// <inheritdoc />
     public FeaturizeMorphologyTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        return new FeaturizeMorphologyTransformer(outputColumn, inputColumn, dihedralViews);
+        // The patch shape (3 × H × W) is checked on the schema: shapes carry no vector sizes.
+        var transformer = new FeaturizeMorphologyTransformer(outputColumn, inputColumn, dihedralViews);
+        transformer.GetOutputSchema(input.Schema);
+        return transformer;
     }
 }

@@ -17,23 +17,23 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     public bool DihedralViews { get; } = dihedralViews;
 
     /// <summary>The output type: <c>[D]</c>, or <c>[8, D]</c> with dihedral views.</summary>
-    internal static ColumnType OutputType(bool dihedralViews) => dihedralViews
-        ? ColumnType.FloatTensor(DihedralTransform.Views, MorphologyFeatures.Count)
-        : ColumnType.FloatTensor(MorphologyFeatures.Count);
+    internal static DataViewType OutputType(bool dihedralViews) => dihedralViews
+        ? ColumnTypes.FloatTensor(DihedralTransform.Views, MorphologyFeatures.Count)
+        : ColumnTypes.FloatTensor(MorphologyFeatures.Count);
 
     private static readonly IReadOnlyList<string> ViewSlotNames = Enumerable.Range(0, DihedralTransform.Views)
         .SelectMany(v => MorphologyFeatures.Names.Select(n => $"view{v}:{n}")).ToArray();
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         CheckPatchShape(InputColumn, input.Type);
-        return new SchemaColumn(OutputColumn, OutputType(DihedralViews), DihedralViews ? ViewSlotNames : MorphologyFeatures.Names);
+        return SchemaColumns.Create(OutputColumn, OutputType(DihedralViews), DihedralViews ? ViewSlotNames : MorphologyFeatures.Names);
     }
 
     /// <summary>Patches must be 3 × S × S with S ≥ 16.</summary>
     /// <exception cref="SchemaMismatchException">Another shape.</exception>
-    internal static void CheckPatchShape(string column, ColumnType type)
+    internal static void CheckPatchShape(string column, DataViewType type)
     {
         if (type.Kind != ColumnKind.FloatTensor || !type.IsKnownSize) return;
         var d = type.Dimensions;
@@ -42,7 +42,7 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         int size = inputSchema[InputColumn].Type.Dimensions[1];
         int patchLength = 3 * size * size, width = MorphologyFeatures.Count;
@@ -70,10 +70,10 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn, DihedralViews));
+    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", new State(OutputColumn, InputColumn, DihedralViews));
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("options.json");
         return new FeaturizeMorphologyTransformer(s.OutputColumn, s.InputColumn, s.DihedralViews);

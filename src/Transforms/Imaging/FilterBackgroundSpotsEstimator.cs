@@ -30,7 +30,7 @@ public sealed class FilterBackgroundSpotsEstimator : IEstimator<FilterBackground
     /// <inheritdoc />
     public FilterBackgroundSpotsTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         return new FilterBackgroundSpotsTransformer(_options);
     }
 }

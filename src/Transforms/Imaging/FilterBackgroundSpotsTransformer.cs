@@ -13,7 +13,7 @@ namespace MlNetStem.Transforms.Imaging;
 /// on first use; the schema is unchanged.
 /// </summary>
 [ModelComponent("FilterBackgroundSpots", 1)]
-public sealed class FilterBackgroundSpotsTransformer : ITransformer
+public sealed class FilterBackgroundSpotsTransformer : ArchivableTransformer
 {
     /// <summary>Creates the transformer.</summary>
     /// <exception cref="ArgumentException">Invalid options.</exception>
@@ -28,7 +28,7 @@ public sealed class FilterBackgroundSpotsTransformer : ITransformer
     public FilterBackgroundSpotsOptions Options { get; }
 
     /// <inheritdoc />
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         const string who = "FilterBackgroundSpots";
         inputSchema.RequireKind(Options.ImageColumn, who, ColumnKind.Image);
@@ -40,7 +40,7 @@ public sealed class FilterBackgroundSpotsTransformer : ITransformer
     /// <inheritdoc />
     /// <remarks>Reading the result throws <see cref="InvalidDataException"/> when a slide's pixel size is unknown,
     /// <see cref="FileNotFoundException"/> or <see cref="IOException"/> when a slide cannot be read.</remarks>
-    public IDataView Transform(IDataView input)
+    public override IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
         GetOutputSchema(input.Schema);
@@ -72,9 +72,9 @@ public sealed class FilterBackgroundSpotsTransformer : ITransformer
     }
 
     /// <inheritdoc />
-    public void Save(ModelSaveContext context) => context.WriteJson("options.json", Options);
+    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", Options);
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context) =>
+    public static ITransformer Load(ComponentLoadContext context) =>
         new FilterBackgroundSpotsTransformer(context.ReadJson<FilterBackgroundSpotsOptions>("options.json"));
 }

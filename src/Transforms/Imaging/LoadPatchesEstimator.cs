@@ -24,14 +24,14 @@ public sealed class LoadPatchesEstimator : IEstimator<LoadPatchesTransformer>
         inputSchema.RequireKind(_options.ImageColumn, who, ColumnKind.Image);
         inputSchema.RequireKind(_options.XColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
         inputSchema.RequireKind(_options.YColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
-        return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn,
-            ColumnType.FloatTensor(3, _options.SizePixels, _options.SizePixels)));
+        return inputSchema.With(_options.OutputColumn,
+            ColumnTypes.FloatTensor(3, _options.SizePixels, _options.SizePixels));
     }
 
     /// <inheritdoc />
     public LoadPatchesTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         return new LoadPatchesTransformer(_options);
     }
 }

@@ -27,17 +27,17 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     protected override IReadOnlyList<string> ExtraInputs => [Options.XColumn, Options.YColumn];
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         const string who = "LoadPatches";
         inputSchema.RequireKind(Options.ImageColumn, who, ColumnKind.Image);
         inputSchema.RequireKind(Options.XColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
         inputSchema.RequireKind(Options.YColumn, who, ColumnKind.Float64, ColumnKind.Float32, ColumnKind.Int32);
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(3, Options.SizePixels, Options.SizePixels));
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(3, Options.SizePixels, Options.SizePixels));
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         var images = new Dictionary<string, ISlide>(StringComparer.Ordinal);
         resources.Add(new ImageSet(images));
@@ -72,10 +72,10 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context) => context.WriteJson("options.json", Options);
+    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", Options);
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context) =>
+    public static ITransformer Load(ComponentLoadContext context) =>
         new LoadPatchesTransformer(context.ReadJson<LoadPatchesOptions>("options.json"));
 
     private sealed class ImageSet(Dictionary<string, ISlide> images) : IDisposable

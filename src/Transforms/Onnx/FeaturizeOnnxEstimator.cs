@@ -42,16 +42,18 @@ public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        var patch = inputSchema.RequireKind(_options.InputColumn, "FeaturizeOnnx", ColumnKind.FloatTensor);
-        FeaturizeOnnxTransformer.CheckPatchShape(_options.InputColumn, patch.Type);
-        return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, ColumnType.FloatTensor(OutputWidth), HasSlotNames: true));
+        inputSchema.RequireKind(_options.InputColumn, "FeaturizeOnnx", ColumnKind.FloatTensor);
+        return inputSchema.With(_options.OutputColumn, ColumnTypes.FloatTensor(OutputWidth), hasSlotNames: true);
     }
 
     /// <inheritdoc />
     public FeaturizeOnnxTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        return new FeaturizeOnnxTransformer(_options.OutputColumn, _options.InputColumn, _encoders, _options.BatchSize, _options.CacheDirectory);
+        GetOutputSchema(SchemaShapes.From(input.Schema));
+        var transformer = new FeaturizeOnnxTransformer(_options.OutputColumn, _options.InputColumn, _encoders, _options.BatchSize, _options.CacheDirectory);
+        // The patch shape is checked on the schema: shapes carry no vector sizes.
+        transformer.GetOutputSchema(input.Schema);
+        return transformer;
     }
 }

@@ -64,7 +64,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
 
     /// <summary>Patches must be <c>[3,H,W]</c> float tensors.</summary>
     /// <exception cref="SchemaMismatchException">Another shape.</exception>
-    internal static void CheckPatchShape(string column, ColumnType type)
+    internal static void CheckPatchShape(string column, DataViewType type)
     {
         if (type.Kind != ColumnKind.FloatTensor || !type.IsKnownSize) return;
         var d = type.Dimensions;
@@ -73,16 +73,16 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     }
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
         CheckPatchShape(InputColumn, input.Type);
         if (!input.Type.IsKnownSize)
             throw new SchemaMismatchException(InputColumn, "RGB patches Tensor<Float32>[3×H×W]", input.Type.ToString(), ComponentName);
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(OutputWidth), _slotNames);
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputWidth), _slotNames);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         var dims = inputSchema[InputColumn].Type.Dimensions;
         int patchHeight = dims[1], patchWidth = dims[2], patchLength = 3 * patchHeight * patchWidth, width = OutputWidth;
@@ -143,7 +143,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.WriteJson("options.json", new State(OutputColumn, InputColumn, BatchSize, _encoders));
@@ -153,7 +153,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
 
     /// <summary>Reads the transformer written by <see cref="Save"/>, models included (no cache folder).</summary>
     /// <exception cref="ModelFormatException">A model entry is missing or does not match its recorded SHA-256.</exception>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var state = context.ReadJson<State>("options.json");
