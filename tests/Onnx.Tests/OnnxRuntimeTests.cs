@@ -9,7 +9,11 @@ public sealed class OnnxRuntimeTests
     public void Version_IsTheNuGetPackages()
     {
         string version = OnnxRuntime.Version; // first, so that our code creates ORT's environment
-        Assert.Equal("1.31.1", version);
+#if ORT_GPU
+        Assert.Equal("1.31.0", version); // Microsoft.ML.OnnxRuntime.Gpu.Linux
+#else
+        Assert.Equal("1.31.1", version); // Microsoft.ML.OnnxRuntime
+#endif
         Assert.Equal(Ort.OrtEnv.Instance().GetVersionString(), version);
     }
 
@@ -33,12 +37,21 @@ public sealed class OnnxRuntimeTests
         Assert.False(OnnxRuntime.IsRuntimeLibraryName("libonnxruntime_providers_cuda.so"));
     }
 
+#if ORT_GPU
+    [Fact]
+    public void ExecutionProviders_GpuBuildHasCudaAndCpu()
+    {
+        Assert.Contains("CPUExecutionProvider", OnnxRuntime.ExecutionProviders);
+        Assert.Contains(OnnxRuntime.CudaExecutionProvider, OnnxRuntime.ExecutionProviders);
+    }
+#else
     [Fact]
     public void ExecutionProviders_CpuBuildHasCpuButNotCuda()
     {
         Assert.Contains("CPUExecutionProvider", OnnxRuntime.ExecutionProviders);
         Assert.DoesNotContain(OnnxRuntime.CudaExecutionProvider, OnnxRuntime.ExecutionProviders);
     }
+#endif
 
     [Fact]
     public void EnsureLoaded_UsesOrtsSingletonEnvironment()
