@@ -1,8 +1,9 @@
 namespace MlNetStem.Onnx;
 
 /// <summary>
-/// A failure reported by ONNX Runtime through a non-NULL <c>OrtStatus</c>, or a failure to
-/// load the runtime library itself.
+/// A failure reported by ONNX Runtime (its <c>Microsoft.ML.OnnxRuntime.OnnxRuntimeException</c>
+/// is always translated into this type, with the step that failed), or a request the loaded
+/// runtime cannot serve. <see cref="Exception.Message"/> is a single line.
 /// </summary>
 public sealed class OnnxRuntimeException : Exception
 {
@@ -11,7 +12,12 @@ public sealed class OnnxRuntimeException : Exception
     /// <param name="errorCode">The native error code.</param>
     /// <param name="nativeMessage">The message ORT returned.</param>
     public OnnxRuntimeException(string operation, OnnxErrorCode errorCode, string nativeMessage)
-        : base($"ONNX Runtime {operation} failed ({errorCode}): {nativeMessage}")
+        : this(operation, errorCode, nativeMessage, null)
+    {
+    }
+
+    internal OnnxRuntimeException(string operation, OnnxErrorCode errorCode, string nativeMessage, Exception? inner)
+        : base($"ONNX Runtime {operation} failed ({errorCode}): {OneLine(nativeMessage)}", inner)
     {
         Operation = operation;
         ErrorCode = errorCode;
@@ -24,6 +30,9 @@ public sealed class OnnxRuntimeException : Exception
     /// <summary>The native error code.</summary>
     public OnnxErrorCode ErrorCode { get; }
 
-    /// <summary>The message ORT returned, unchanged.</summary>
+    /// <summary>The message ORT returned, unchanged (it may span several lines).</summary>
     public string NativeMessage { get; }
+
+    private static string OneLine(string text) =>
+        string.Join(" ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

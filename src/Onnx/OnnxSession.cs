@@ -1,35 +1,38 @@
 using System.Runtime.InteropServices;
-using MlNetStem.Onnx.Interop;
+using Ort = Microsoft.ML.OnnxRuntime;
 
 namespace MlNetStem.Onnx;
 
 /// <summary>
-/// An ONNX Runtime inference session. <c>Run</c> may be called from several threads
-/// at once; inputs are checked against the model's declared names, types and shapes before
-/// any native call, so bad input raises an <see cref="ArgumentException"/> instead of
-/// reaching the runtime.
+/// An ONNX Runtime inference session (a <c>Microsoft.ML.OnnxRuntime.InferenceSession</c>
+/// underneath). <c>Run</c> may be called from several threads at once; inputs are checked
+/// against the model's declared names, types and shapes before any native call, so bad input
+/// raises an <see cref="ArgumentException"/> instead of reaching the runtime. Every failure of
+/// the runtime itself surfaces as <see cref="OnnxRuntimeException"/>.
 /// </summary>
-public sealed unsafe class OnnxSession : IDisposable
+public sealed class OnnxSession : IDisposable
 {
-    private readonly OrtSessionHandle _handle;
+    // ORT rejects a NULL data pointer even for empty tensors; any valid address will do.
+    private static readonly long[] EmptyBuffer = GC.AllocateArray<long>(1, pinned: true);
+
+    private readonly Ort.InferenceSession _session;
+    // Shared by every run that cannot be cancelled: it is never terminated, so sharing is safe.
+    private readonly Ort.RunOptions _runOptions;
     private readonly Dictionary<string, OnnxTensorInfo> _inputsByName;
     private readonly Dictionary<string, OnnxTensorInfo> _outputsByName;
+    // One reference for the owner plus one per run in flight; the native session is released
+    // when the count reaches zero, so Dispose during a run on another thread is safe.
+    private int _references = 1;
+    private int _disposed;
 
-    private OnnxSession(OrtSessionHandle handle)
+    private OnnxSession(Ort.InferenceSession session)
     {
-        _handle = handle;
-        try
-        {
-            Inputs = ReadInfos(isInput: true);
-            Outputs = ReadInfos(isInput: false);
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        _session = session;
+        Inputs = ReadInfos(session.InputNames, session.InputMetadata, "SessionGetInputTypeInfo");
+        Outputs = ReadInfos(session.OutputNames, session.OutputMetadata, "SessionGetOutputTypeInfo");
         _inputsByName = Inputs.ToDictionary(i => i.Name);
         _outputsByName = Outputs.ToDictionary(o => o.Name);
+        _runOptions = OnnxRuntime.Call("CreateRunOptions", () => new Ort.RunOptions());
     }
 
     /// <summary>The model's inputs, in declaration order.</summary>
@@ -40,35 +43,29 @@ public sealed unsafe class OnnxSession : IDisposable
 
     /// <summary>Loads a model file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="OnnxRuntimeException">ORT rejected the model (corrupt, unsupported operator...).</exception>
-    /// <exception cref="DllNotFoundException">The ONNX Runtime library is missing; run scripts/setup.sh.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (negative thread count, unknown optimization level).</exception>
+    /// <exception cref="OnnxRuntimeException">ORT rejected the model (corrupt, unsupported operator...) or an option
+    /// (e.g. <see cref="OnnxSessionOptions.CudaDeviceId"/> on a CPU build).</exception>
+    /// <exception cref="DllNotFoundException">The ONNX Runtime native library is missing from the application's output.</exception>
     public static OnnxSession Load(string path, OnnxSessionOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"ONNX model '{full}' does not exist.", full);
-        using var opts = CreateOptions(options ?? OnnxSessionOptions.Default);
-        byte[] utf8 = OrtNative.Utf8(full); // ORTCHAR_T is char (UTF-8) on Linux and macOS
-        nint session;
-        fixed (byte* p = utf8)
-            OrtNative.Check(OrtNative.Api.CreateSession(OrtNative.Env.DangerousGetHandle(), p,
-                opts.DangerousGetHandle(), &session), $"CreateSession('{full}')");
-        return new OnnxSession(new OrtSessionHandle(session));
+        return Create(options, o => new Ort.InferenceSession(full, o), $"CreateSession('{full}')");
     }
 
     /// <summary>Creates a session from serialized model bytes.</summary>
     /// <exception cref="ArgumentException">The buffer is empty.</exception>
-    /// <exception cref="OnnxRuntimeException">ORT rejected the model (corrupt, truncated, unsupported...).</exception>
-    /// <exception cref="DllNotFoundException">The ONNX Runtime library is missing; run scripts/setup.sh.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range (negative thread count, unknown optimization level).</exception>
+    /// <exception cref="OnnxRuntimeException">ORT rejected the model (corrupt, truncated, unsupported...) or an option
+    /// (e.g. <see cref="OnnxSessionOptions.CudaDeviceId"/> on a CPU build).</exception>
+    /// <exception cref="DllNotFoundException">The ONNX Runtime native library is missing from the application's output.</exception>
     public static OnnxSession FromBytes(ReadOnlySpan<byte> model, OnnxSessionOptions? options = null)
     {
         if (model.IsEmpty) throw new ArgumentException("The model buffer is empty.", nameof(model));
-        using var opts = CreateOptions(options ?? OnnxSessionOptions.Default);
-        nint session;
-        fixed (byte* p = model)
-            OrtNative.Check(OrtNative.Api.CreateSessionFromArray(OrtNative.Env.DangerousGetHandle(), p,
-                (nuint)model.Length, opts.DangerousGetHandle(), &session), "CreateSessionFromArray");
-        return new OnnxSession(new OrtSessionHandle(session));
+        byte[] bytes = model.ToArray(); // the managed API takes an array; ORT keeps no reference to it
+        return Create(options, o => new Ort.InferenceSession(bytes, o), "CreateSessionFromArray");
     }
 
     /// <summary>
@@ -80,12 +77,15 @@ public sealed unsafe class OnnxSession : IDisposable
     /// The message names the value, what the model expects and what was given.</exception>
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     /// <exception cref="OnnxRuntimeException">The runtime failed while running.</exception>
+    /// <exception cref="NotSupportedException">An output is not a tensor, or of an element type <see cref="OnnxTensor"/> cannot hold.</exception>
     public IReadOnlyDictionary<string, OnnxTensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs,
         params string[] outputNames) => Run(inputs, outputNames, CancellationToken.None);
 
     /// <summary>
     /// Runs the model on a batch; cancelling <paramref name="cancellationToken"/> asks ORT to
     /// stop the run (it stops between kernels, so a single long kernel still finishes).
+    /// Inputs are handed to ORT in place (their arrays pinned for the run, not copied); outputs
+    /// are copied once, into fresh arrays.
     /// </summary>
     /// <param name="inputs">Every declared input, by name.</param>
     /// <param name="outputNames">Outputs to compute, in the order returned; empty for all.</param>
@@ -94,10 +94,11 @@ public sealed unsafe class OnnxSession : IDisposable
     /// <exception cref="ObjectDisposedException">The session was disposed.</exception>
     /// <exception cref="OperationCanceledException">The token was cancelled before or during the run.</exception>
     /// <exception cref="OnnxRuntimeException">The runtime failed while running.</exception>
+    /// <exception cref="NotSupportedException">An output is not a tensor, or of an element type <see cref="OnnxTensor"/> cannot hold.</exception>
     public IReadOnlyDictionary<string, OnnxTensor> Run(IReadOnlyDictionary<string, OnnxTensor> inputs,
         IReadOnlyList<string> outputNames, CancellationToken cancellationToken)
     {
-        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(outputNames);
         ValidateInputs(inputs);
@@ -106,130 +107,141 @@ public sealed unsafe class OnnxSession : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
 
         var ordered = inputs.ToArray();
-        int nIn = ordered.Length, nOut = outputs.Length;
+        int nIn = ordered.Length;
+        var names = new string[nIn];
         var pins = new GCHandle[nIn];
-        var inputValues = new OrtValueHandle?[nIn];
-        var outputValues = new OrtValueHandle?[nOut];
-        var inputNames = new nint[nIn];
-        var outputNamePtrs = new nint[nOut];
-        OrtRunOptionsHandle? runOptions = null;
+        var values = new List<Ort.OrtValue>(nIn);
+        Ort.RunOptions? cancellable = null;
         CancellationTokenRegistration registration = default;
-        bool addedRef = false;
+        Ort.IDisposableReadOnlyCollection<Ort.OrtValue>? results = null;
+        AddReference();
         try
         {
-            // Keeps the session alive if another thread disposes it mid-run.
-            _handle.DangerousAddRef(ref addedRef);
-            var rawInputs = new nint[nIn];
             for (int i = 0; i < nIn; i++)
             {
                 var (name, tensor) = (ordered[i].Key, ordered[i].Value);
-                inputNames[i] = Marshal.StringToCoTaskMemUTF8(name);
+                names[i] = name;
                 // ORT does not copy the buffer: it stays pinned until the value is released.
                 pins[i] = GCHandle.Alloc(tensor.Data, GCHandleType.Pinned);
-                inputValues[i] = CreateValue(tensor, pins[i].AddrOfPinnedObject(), name);
-                rawInputs[i] = inputValues[i]!.DangerousGetHandle();
+                values.Add(CreateValue(tensor, pins[i].AddrOfPinnedObject(), name));
             }
-            for (int i = 0; i < nOut; i++) outputNamePtrs[i] = Marshal.StringToCoTaskMemUTF8(outputs[i]);
 
             if (cancellationToken.CanBeCanceled)
             {
-                nint raw;
-                OrtNative.Check(OrtNative.Api.CreateRunOptions(&raw), "CreateRunOptions");
-                runOptions = new OrtRunOptionsHandle(raw);
-                var options = runOptions;
+                cancellable = OnnxRuntime.Call("CreateRunOptions", () => new Ort.RunOptions());
+                var options = cancellable;
                 // Runs on the cancelling thread: it must not throw there, so a failure to set
                 // the flag is dropped and the run simply completes.
                 registration = cancellationToken.Register(() =>
                 {
-                    nint st = OrtNative.Api.RunOptionsSetTerminate(options.DangerousGetHandle());
-                    if (st != 0) OrtNative.Api.ReleaseStatus(st);
+                    try { options.Terminate = true; }
+                    catch (Ort.OnnxRuntimeException) { }
                 });
             }
 
-            var rawOutputs = new nint[nOut]; // all NULL: ORT allocates the outputs
-            nint status;
-            fixed (nint* pInNames = inputNames, pIn = rawInputs, pOutNames = outputNamePtrs, pOut = rawOutputs)
+            try
             {
-                status = OrtNative.Api.Run(_handle.DangerousGetHandle(), runOptions?.DangerousGetHandle() ?? 0,
-                    pInNames, pIn, (nuint)nIn, pOutNames, (nuint)nOut, pOut);
+                results = _session.Run(cancellable ?? _runOptions, names, values, outputs);
             }
-            for (int i = 0; i < nOut; i++)
-                if (rawOutputs[i] != 0) outputValues[i] = new OrtValueHandle(rawOutputs[i]);
-            if (status != 0 && cancellationToken.IsCancellationRequested)
+            catch (Ort.OnnxRuntimeException e) when (cancellationToken.IsCancellationRequested)
             {
-                OrtNative.Api.ReleaseStatus(status);
-                throw new OperationCanceledException("The ONNX Runtime run was cancelled.", cancellationToken);
+                throw new OperationCanceledException("The ONNX Runtime run was cancelled.", e, cancellationToken);
             }
-            OrtNative.Check(status, "Run");
+            catch (Ort.OnnxRuntimeException e)
+            {
+                throw OnnxRuntime.Wrap("Run", e);
+            }
 
-            var result = new Dictionary<string, OnnxTensor>(nOut);
-            for (int i = 0; i < nOut; i++) result[outputs[i]] = CopyOut(outputValues[i]!.DangerousGetHandle(), outputs[i]);
+            var result = new Dictionary<string, OnnxTensor>(outputs.Length);
+            int k = 0;
+            foreach (var value in results) result[outputs[k]] = CopyOut(value, outputs[k++]);
             return result;
         }
         finally
         {
-            registration.Dispose(); // waits for a callback in flight, so runOptions outlives it
-            runOptions?.Dispose();
-            foreach (var v in outputValues) v?.Dispose();
-            foreach (var v in inputValues) v?.Dispose();
+            registration.Dispose(); // waits for a callback in flight, so the run options outlive it
+            cancellable?.Dispose();
+            results?.Dispose();
+            foreach (var v in values) v.Dispose();
             foreach (var pin in pins) if (pin.IsAllocated) pin.Free();
-            foreach (nint p in inputNames) Marshal.FreeCoTaskMem(p);
-            foreach (nint p in outputNamePtrs) Marshal.FreeCoTaskMem(p);
-            if (addedRef) _handle.DangerousRelease();
+            ReleaseReference();
         }
     }
 
     /// <summary>Releases the native session. Runs already in progress finish first.</summary>
-    public void Dispose() => _handle.Dispose();
-
-    private static OrtValueHandle CreateValue(OnnxTensor tensor, nint data, string name)
+    public void Dispose()
     {
-        ReadOnlySpan<long> shape = tensor.ShapeSpan;
-        nuint bytes = (nuint)(tensor.ElementCount * OnnxTensor.ElementSize(tensor.ElementType));
-        // ORT rejects a NULL data pointer even for empty tensors; any valid address will do.
-        long dummy = 0;
-        void* p = data == 0 ? &dummy : (void*)data;
-        nint value;
-        fixed (long* pShape = shape)
-            OrtNative.Check(OrtNative.Api.CreateTensorWithDataAsOrtValue(OrtNative.CpuMemory.DangerousGetHandle(),
-                p, bytes, pShape, (nuint)shape.Length, (int)tensor.ElementType, &value),
-                $"CreateTensorWithDataAsOrtValue('{name}')");
-        return new OrtValueHandle(value);
+        if (Interlocked.Exchange(ref _disposed, 1) == 0) ReleaseReference();
     }
 
-    private static OnnxTensor CopyOut(nint value, string name)
+    private void AddReference()
     {
-        var api = OrtNative.Api;
-        nint info;
-        OrtNative.Check(api.GetTensorTypeAndShape(value, &info), $"GetTensorTypeAndShape('{name}')");
-        using var infoHandle = new OrtTensorTypeAndShapeInfoHandle(info);
-        int type;
-        nuint rank, count;
-        OrtNative.Check(api.GetTensorElementType(info, &type), "GetTensorElementType");
-        OrtNative.Check(api.GetDimensionsCount(info, &rank), "GetDimensionsCount");
-        var shape = new long[(int)rank];
-        fixed (long* pShape = shape)
-            OrtNative.Check(api.GetDimensions(info, pShape, rank), "GetDimensions");
-        OrtNative.Check(api.GetTensorShapeElementCount(info, &count), "GetTensorShapeElementCount");
-
-        var elementType = (OnnxElementType)type;
-        Array data = OnnxTensor.NewArray(elementType, (long)count);
-        if (count > 0)
+        while (true)
         {
-            void* src;
-            OrtNative.Check(api.GetTensorMutableData(value, &src), "GetTensorMutableData");
-            long bytes = (long)count * OnnxTensor.ElementSize(elementType);
-            var pin = GCHandle.Alloc(data, GCHandleType.Pinned);
+            int seen = Volatile.Read(ref _references);
+            ObjectDisposedException.ThrowIf(seen == 0, this);
+            if (Interlocked.CompareExchange(ref _references, seen + 1, seen) == seen) return;
+        }
+    }
+
+    private void ReleaseReference()
+    {
+        if (Interlocked.Decrement(ref _references) != 0) return;
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    private static OnnxSession Create(OnnxSessionOptions? options, Func<Ort.SessionOptions, Ort.InferenceSession> open,
+        string operation)
+    {
+        Ort.InferenceSession session;
+        using (var ortOptions = CreateOptions(options ?? OnnxSessionOptions.Default))
+            session = OnnxRuntime.Call(operation, () => open(ortOptions));
+        try
+        {
+            return new OnnxSession(session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    private static Ort.OrtValue CreateValue(OnnxTensor tensor, nint data, string name)
+    {
+        long bytes = tensor.ElementCount * OnnxTensor.ElementSize(tensor.ElementType);
+        if (data == 0) data = Marshal.UnsafeAddrOfPinnedArrayElement(EmptyBuffer, 0);
+        long[] shape = tensor.ShapeSpan.ToArray(); // ORT copies the shape, not the data
+        return OnnxRuntime.Call($"CreateTensorWithDataAsOrtValue('{name}')", () =>
+            Ort.OrtValue.CreateTensorValueWithData(Ort.OrtMemoryInfo.DefaultInstance,
+                (Ort.Tensors.TensorElementType)tensor.ElementType, shape, data, bytes));
+    }
+
+    private static OnnxTensor CopyOut(Ort.OrtValue value, string name)
+    {
+        if (value.OnnxType != Ort.OnnxValueType.ONNX_TYPE_TENSOR)
+            throw new NotSupportedException($"Output '{name}' is a {value.OnnxType}, not a tensor; only tensor outputs are supported.");
+        var info = OnnxRuntime.Call($"GetTensorTypeAndShape('{name}')", value.GetTensorTypeAndShape);
+        var elementType = (OnnxElementType)info.ElementDataType;
+        Array data = OnnxTensor.NewArray(elementType, info.ElementCount);
+        if (info.ElementCount > 0)
+        {
+            long bytes = info.ElementCount * OnnxTensor.ElementSize(elementType);
+            if (bytes > int.MaxValue)
+                throw new NotSupportedException($"Output '{name}' holds {bytes} bytes; at most {int.MaxValue} are supported.");
+            Span<byte> source;
             try
             {
-                Buffer.MemoryCopy(src, (void*)pin.AddrOfPinnedObject(), bytes, bytes);
+                source = value.GetTensorMutableRawData(); // ORT's own buffer: one copy, straight into the array
             }
-            finally
+            catch (Ort.OnnxRuntimeException e)
             {
-                pin.Free();
+                throw OnnxRuntime.Wrap($"GetTensorMutableData('{name}')", e);
             }
+            source.CopyTo(MemoryMarshal.CreateSpan(ref MemoryMarshal.GetArrayDataReference(data), (int)bytes));
         }
-        return OnnxTensor.Wrap(data, shape, elementType);
+        return OnnxTensor.Wrap(data, info.Shape, elementType);
     }
 
     private void ValidateInputs(IReadOnlyDictionary<string, OnnxTensor> inputs)
@@ -288,92 +300,66 @@ public sealed unsafe class OnnxSession : IDisposable
         }
     }
 
-    private IReadOnlyList<OnnxTensorInfo> ReadInfos(bool isInput)
-    {
-        var api = OrtNative.Api;
-        nint session = _handle.DangerousGetHandle();
-        nuint count;
-        OrtNative.Check(isInput ? api.SessionGetInputCount(session, &count) : api.SessionGetOutputCount(session, &count),
-            isInput ? "SessionGetInputCount" : "SessionGetOutputCount");
-        var infos = new OnnxTensorInfo[(int)count];
-        for (nuint i = 0; i < count; i++)
-        {
-            byte* namePtr;
-            OrtNative.Check(isInput
-                ? api.SessionGetInputName(session, i, OrtNative.DefaultAllocator, &namePtr)
-                : api.SessionGetOutputName(session, i, OrtNative.DefaultAllocator, &namePtr),
-                isInput ? "SessionGetInputName" : "SessionGetOutputName");
-            string name = OrtNative.TakeAllocatedString(namePtr);
-            nint typeInfo;
-            OrtNative.Check(isInput
-                ? api.SessionGetInputTypeInfo(session, i, &typeInfo)
-                : api.SessionGetOutputTypeInfo(session, i, &typeInfo),
-                isInput ? "SessionGetInputTypeInfo" : "SessionGetOutputTypeInfo");
-            using var typeInfoHandle = new OrtTypeInfoHandle(typeInfo);
-            infos[(int)i] = ReadInfo(name, typeInfo);
-        }
-        return infos;
-    }
+    private static OnnxTensorInfo[] ReadInfos(IReadOnlyList<string> names,
+        IReadOnlyDictionary<string, Ort.NodeMetadata> metadata, string operation) =>
+        OnnxRuntime.Call(operation, () => names.Select(name => ReadInfo(name, metadata[name])).ToArray());
 
-    private static OnnxTensorInfo ReadInfo(string name, nint typeInfo)
+    private static OnnxTensorInfo ReadInfo(string name, Ort.NodeMetadata meta)
     {
-        var api = OrtNative.Api;
-        int onnxType;
-        OrtNative.Check(api.GetOnnxTypeFromTypeInfo(typeInfo, &onnxType), "GetOnnxTypeFromTypeInfo");
-        const int OnnxTypeTensor = 1;
-        if (onnxType != OnnxTypeTensor)
+        // Sparse tensors count as tensors for ORT's managed API, not for OnnxTensor.
+        if (meta.OnnxValueType != Ort.OnnxValueType.ONNX_TYPE_TENSOR)
             return new OnnxTensorInfo(name, false, OnnxElementType.Undefined, [], []);
-        nint tensorInfo; // owned by typeInfo
-        OrtNative.Check(api.CastTypeInfoToTensorInfo(typeInfo, &tensorInfo), "CastTypeInfoToTensorInfo");
-        int type;
-        nuint rank;
-        OrtNative.Check(api.GetTensorElementType(tensorInfo, &type), "GetTensorElementType");
-        OrtNative.Check(api.GetDimensionsCount(tensorInfo, &rank), "GetDimensionsCount");
-        var dims = new long[(int)rank];
-        var symbolPtrs = new nint[(int)rank];
-        fixed (long* pDims = dims)
-        fixed (nint* pSymbols = symbolPtrs)
-        {
-            OrtNative.Check(api.GetDimensions(tensorInfo, pDims, rank), "GetDimensions");
-            OrtNative.Check(api.GetSymbolicDimensions(tensorInfo, (byte**)pSymbols, rank), "GetSymbolicDimensions");
-        }
-        var symbols = symbolPtrs.Select(p => p == 0 ? "" : Marshal.PtrToStringUTF8(p) ?? "").ToArray();
-        return new OnnxTensorInfo(name, true, (OnnxElementType)type, dims, symbols);
+        long[] dims = meta.Dimensions.Select(d => (long)d).ToArray();
+        string[] symbols = meta.SymbolicDimensions.Select(s => s ?? "").ToArray();
+        return new OnnxTensorInfo(name, true, (OnnxElementType)meta.ElementDataType, dims, symbols);
     }
 
-    private static OrtSessionOptionsHandle CreateOptions(OnnxSessionOptions options)
+    private static Ort.SessionOptions CreateOptions(OnnxSessionOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfNegative(options.InterOpThreads, nameof(options.InterOpThreads));
-        var api = OrtNative.Api;
-        nint raw;
-        OrtNative.Check(api.CreateSessionOptions(&raw), "CreateSessionOptions");
-        var handle = new OrtSessionOptionsHandle(raw);
+        if (!Enum.IsDefined(options.OptimizationLevel))
+            throw new ArgumentOutOfRangeException(nameof(options.OptimizationLevel), options.OptimizationLevel,
+                $"Unknown graph optimization level; use one of {string.Join(", ", Enum.GetNames<OnnxGraphOptimizationLevel>())}.");
+        if (options.CudaDeviceId is int device)
+            ArgumentOutOfRangeException.ThrowIfNegative(device, nameof(options.CudaDeviceId));
+        OnnxRuntime.EnsureLoaded(); // creates the environment with our logging before ORT makes a default one
+        var result = OnnxRuntime.Call("CreateSessionOptions", () => new Ort.SessionOptions());
         try
         {
-            OrtNative.Check(api.SetIntraOpNumThreads(raw, options.IntraOpThreads), "SetIntraOpNumThreads");
-            OrtNative.Check(api.SetInterOpNumThreads(raw, options.InterOpThreads), "SetInterOpNumThreads");
-            OrtNative.Check(api.SetSessionGraphOptimizationLevel(raw, (int)options.OptimizationLevel),
-                "SetSessionGraphOptimizationLevel");
-            OrtNative.Check(api.SetSessionExecutionMode(raw, options.ParallelExecution ? 1 : 0), "SetSessionExecutionMode");
+            OnnxRuntime.Call("SetIntraOpNumThreads", () => result.IntraOpNumThreads = options.IntraOpThreads);
+            OnnxRuntime.Call("SetInterOpNumThreads", () => result.InterOpNumThreads = options.InterOpThreads);
+            OnnxRuntime.Call("SetSessionGraphOptimizationLevel",
+                () => result.GraphOptimizationLevel = (Ort.GraphOptimizationLevel)(int)options.OptimizationLevel);
+            OnnxRuntime.Call("SetSessionExecutionMode", () => result.ExecutionMode =
+                options.ParallelExecution ? Ort.ExecutionMode.ORT_PARALLEL : Ort.ExecutionMode.ORT_SEQUENTIAL);
             bool spin = options.AllowSpinning ?? Environment.ProcessorCount > 4;
-            AddConfig(raw, "session.intra_op.allow_spinning", spin ? "1" : "0");
-            AddConfig(raw, "session.inter_op.allow_spinning", spin ? "1" : "0");
+            AddConfig(result, "session.intra_op.allow_spinning", spin ? "1" : "0");
+            AddConfig(result, "session.inter_op.allow_spinning", spin ? "1" : "0");
             if (options.ConfigEntries != null)
-                foreach (var (key, value) in options.ConfigEntries) AddConfig(raw, key, value);
-            return handle;
+                foreach (var (key, value) in options.ConfigEntries) AddConfig(result, key, value);
+            if (options.CudaDeviceId is int deviceId) AppendCuda(result, deviceId);
+            return result;
         }
         catch
         {
-            handle.Dispose();
+            result.Dispose();
             throw;
         }
     }
 
-    private static void AddConfig(nint options, string key, string value)
+    private static void AddConfig(Ort.SessionOptions options, string key, string value) =>
+        OnnxRuntime.Call($"AddSessionConfigEntry('{key}')", () => options.AddSessionConfigEntry(key, value));
+
+    private static void AppendCuda(Ort.SessionOptions options, int deviceId)
     {
-        fixed (byte* k = OrtNative.Utf8(key))
-        fixed (byte* v = OrtNative.Utf8(value))
-            OrtNative.Check(OrtNative.Api.AddSessionConfigEntry(options, k, v), $"AddSessionConfigEntry('{key}')");
+        const string Operation = "SessionOptionsAppendExecutionProvider_CUDA";
+        var providers = OnnxRuntime.ExecutionProviders;
+        if (!providers.Contains(OnnxRuntime.CudaExecutionProvider))
+            throw new OnnxRuntimeException(Operation, OnnxErrorCode.NotImplemented,
+                $"CUDA was requested (OnnxSessionOptions.CudaDeviceId = {deviceId}) but this is the CPU build of ONNX Runtime " +
+                $"{OnnxRuntime.Version} (providers: {string.Join(", ", providers)}). Build with -p:OnnxRuntimeGpu=true " +
+                "to use Microsoft.ML.OnnxRuntime.Gpu.Linux (see src/Onnx/README.md), or leave CudaDeviceId null to run on the CPU.");
+        OnnxRuntime.Call(Operation, () => options.AppendExecutionProvider_CUDA(deviceId));
     }
 }

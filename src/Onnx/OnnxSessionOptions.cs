@@ -26,4 +26,14 @@ public sealed record OnnxSessionOptions
 
     /// <summary>Extra session configuration entries (see onnxruntime_session_options_config_keys.h).</summary>
     public IReadOnlyDictionary<string, string>? ConfigEntries { get; init; }
+
+    /// <summary>
+    /// <c>null</c> (the default) runs on the CPU. A device number requests ONNX Runtime's CUDA
+    /// execution provider on that GPU, with the CPU provider taking the operators CUDA lacks.
+    /// This needs the GPU build of the runtime (<c>dotnet build -p:OnnxRuntimeGpu=true</c>, which
+    /// references Microsoft.ML.OnnxRuntime.Gpu.Linux instead of Microsoft.ML.OnnxRuntime; see
+    /// src/Onnx/README.md) plus CUDA 12 and cuDNN 9 on the machine. On the default CPU build,
+    /// creating a session with this set throws an <see cref="OnnxRuntimeException"/> that says so.
+    /// </summary>
+    public int? CudaDeviceId { get; init; }
 }
