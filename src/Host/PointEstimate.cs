@@ -48,7 +48,7 @@ public static class PointEstimates
     /// of the draws moves to <see cref="MeanColumn"/> (same type and slot names). Every other column is kept.
     /// </summary>
     /// <exception cref="UsageException">The section has no "ScoreStd" (the model is not a diffusion model).</exception>
-    public static InMemoryDataView PreserveVariance(StemContext ctx, InMemoryDataView scored)
+    public static InMemoryDataView PreserveVariance(MLContext ctx, InMemoryDataView scored)
     {
         if (!HasSpread(scored)) throw new UsageException($"--point-estimate {PreserveVarianceName} needs a diffusion (stem) model");
         const string preserved = "ScorePreserved";
@@ -56,15 +56,15 @@ public static class PointEstimates
         var values = (float[])DataViewMaterializer.Materialize(transformer.Transform(scored), [preserved]).GetColumnArray(preserved);
         var score = scored.Schema["Score"];
         var columns = new Dictionary<string, Array>(StringComparer.Ordinal);
-        var schema = new List<SchemaColumn>();
-        foreach (var c in scored.Schema.Columns)
+        var schema = new List<DataViewSchema.DetachedColumn>();
+        foreach (var c in scored.Schema.Visible())
         {
             if (c.Name == MeanColumn) continue;
-            schema.Add(c);
+            schema.Add(new DataViewSchema.DetachedColumn(c.Name, c.Type, c.Annotations));
             columns[c.Name] = c.Name == "Score" ? values : scored.GetColumnArray(c.Name);
         }
-        schema.Add(score with { Name = MeanColumn });
+        schema.Add(new DataViewSchema.DetachedColumn(MeanColumn, score.Type, score.Annotations));
         columns[MeanColumn] = scored.GetColumnArray("Score");
-        return new InMemoryDataView(new DataViewSchema(schema), scored.Rows, columns);
+        return new InMemoryDataView(schema, scored.Rows, columns);
     }
 }

@@ -56,10 +56,10 @@ public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int
     /// Applies the choices to the diffusion model inside a loaded pipeline.
     /// </summary>
     /// <exception cref="UsageException">Sampling options given for a model without a diffusion trainer.</exception>
-    public void ApplyTo(Pipeline.ITransformer model)
+    public void ApplyTo(ITransformer model)
     {
         if (!Any) return;
-        var diffusion = (model as IEnumerable<Pipeline.ITransformer>)?.OfType<StemDiffusionTransformer>().FirstOrDefault()
+        var diffusion = (model as IEnumerable<ITransformer>)?.OfType<StemDiffusionTransformer>().FirstOrDefault()
             ?? model as StemDiffusionTransformer
             ?? throw new UsageException("--sampler/--steps/--draws/--sample-seed apply to diffusion (stem) models only");
         diffusion.WithSampling(ApplyTo);

@@ -21,11 +21,11 @@ public static class SectionScorer
         var output = model.Transform(data);
         // The score and what diffusion models add to it (ScoreStd, ScoreLower80, ...); the draws themselves stay out.
         var keep = KeptColumns.Where(c => output.Schema.Find(c) is not null)
-            .Concat(output.Schema.Columns.Select(c => c.Name).Where(n => n.StartsWith("Score", StringComparison.Ordinal) && n != "Score" && n != "ScoreDraws"))
+            .Concat(output.Schema.Visible().Select(c => c.Name).Where(n => n.StartsWith("Score", StringComparison.Ordinal) && n != "Score" && n != "ScoreDraws"))
             .ToArray();
         var clock = Stopwatch.StartNew();
         InMemoryDataView scored;
-        using (var scope = progress.Start("predicting spots", data.RowCount))
+        using (var scope = progress.Start("predicting spots", data.GetRowCount()))
             scored = DataViewMaterializer.Materialize(output, keep, onBatch: n => scope.Advance(n), batchSize: 32);
         if (scored.Rows == 0) throw new InvalidDataException("No spot is left to predict (all were filtered out).");
         return (scored, scored.Rows / Math.Max(clock.Elapsed.TotalSeconds, 1e-9));
@@ -35,9 +35,9 @@ public static class SectionScorer
     /// Metrics of a scored section, with the empirical coverage of the 80% and 90% intervals
     /// when the model produced them (diffusion models).
     /// </summary>
-    public static ExpressionMetrics Evaluate(StemContext ctx, IDataView scored)
+    public static ExpressionMetrics Evaluate(MLContext ctx, IDataView scored)
     {
-        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var metrics = ctx.SpatialExpression().Evaluate(scored, "Expression", "Score");
         double? Coverage(string level) => scored.Schema.Find("ScoreLower" + level) is not null && scored.Schema.Find("ScoreUpper" + level) is not null
             ? IntervalCoverage.Compute(scored, "Expression", "ScoreLower" + level, "ScoreUpper" + level)
             : null;

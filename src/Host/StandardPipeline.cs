@@ -18,7 +18,7 @@ public static class StandardPipeline
     /// </remarks>
     /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
-    public static EstimatorChain<ITransformer> Build(StemContext ctx, PipelineSettings settings)
+    public static EstimatorChain<ITransformer> Build(MLContext ctx, PipelineSettings settings)
     {
         var chain = ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
             .Append(ctx.Transforms.LogNormalize("Expression"))
@@ -37,11 +37,11 @@ public static class StandardPipeline
 
     /// <summary>The trainer named by <see cref="PipelineSettings.Trainer"/>.</summary>
     /// <exception cref="ArgumentException">An unknown trainer name.</exception>
-    public static IEstimator<ITransformer> Trainer(StemContext ctx, PipelineSettings settings) => settings.Trainer switch
+    public static IEstimator<ITransformer> Trainer(MLContext ctx, PipelineSettings settings) => settings.Trainer switch
     {
-        "ridge" => ctx.Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
-        "mlp" => ctx.Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
-        "stem" or "stem-dit" or "stem-fast" => ctx.Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
+        "ridge" => ctx.SpatialExpression().Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
+        "mlp" => ctx.SpatialExpression().Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
+        "stem" or "stem-dit" or "stem-fast" => ctx.SpatialExpression().Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
 
@@ -71,7 +71,7 @@ public static class StandardPipeline
         _ => trainer.GetType().Name,
     };
 
-    private static IEstimator<ITransformer> Featurizer(StemContext ctx, PipelineSettings settings) => settings.UsesOnnx
+    private static IEstimator<ITransformer> Featurizer(MLContext ctx, PipelineSettings settings) => settings.UsesOnnx
         ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Features", "Patch",
             settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache))
         : ctx.Transforms.FeaturizeMorphology(settings.DihedralViews ? FeatureViews : "Features", "Patch", settings.DihedralViews);

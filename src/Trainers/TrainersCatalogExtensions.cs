@@ -1,21 +1,20 @@
-using MlNetStem.Catalogs;
 using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 
 namespace MlNetStem.Trainers;
 
-/// <summary>The trainers of this assembly on <c>ctx.Trainers</c>.</summary>
+/// <summary>The trainers of this assembly on <c>ml.SpatialExpression().Trainers</c>.</summary>
 public static class TrainersCatalogExtensions
 {
     /// <summary>Ridge regression baseline (penalty by generalized cross-validation unless given).</summary>
-    public static RidgeEstimator Ridge(this TrainersCatalog catalog, string labelColumn = "Expression",
+    public static RidgeEstimator Ridge(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
         string featureColumn = "Features", string outputColumn = "Score", double? alpha = null, int pcaComponents = 0) =>
-        new(new RidgeOptions(labelColumn, featureColumn, outputColumn, alpha, pcaComponents), catalog.Context.Progress);
+        new(new RidgeOptions(labelColumn, featureColumn, outputColumn, alpha, pcaComponents), catalog.Owner.Progress);
 
     /// <summary>
     /// Regression MLP baseline trained with libtorch (standardized features, AdamW, MSE, EMA weights).
-    /// The seed defaults to one drawn from the context, so a seeded <see cref="StemContext"/> gives reproducible models.
+    /// The seed defaults to one drawn from the context, so a seeded context (<see cref="SpatialExpressionCatalog.Seed"/>) gives reproducible models.
     /// </summary>
     /// <param name="catalog">The trainers catalog.</param>
     /// <param name="labelColumn">Target expression vector.</param>
@@ -25,9 +24,9 @@ public static class TrainersCatalogExtensions
     /// <param name="epochs">Maximum passes over the data.</param>
     /// <param name="dropout">Dropout after each hidden activation.</param>
     /// <param name="earlyStoppingPatience">When positive, early stopping on a seeded 10% validation split.</param>
-    /// <param name="seed">Training seed; null draws one with <see cref="StemContext.NextSeed"/>.</param>
+    /// <param name="seed">Training seed; null draws one with <see cref="SpatialExpressionCatalog.NextSeed"/>.</param>
     /// <exception cref="ArgumentException">A hyper-parameter is out of range.</exception>
-    public static MlpEstimator Mlp(this TrainersCatalog catalog, string labelColumn = "Expression",
+    public static MlpEstimator Mlp(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
         string featureColumn = "Features", string outputColumn = "Score", int[]? hiddenSizes = null, int epochs = 200,
         double dropout = 0.1, int earlyStoppingPatience = 0, int? seed = null) =>
         catalog.Mlp(new MlpOptions(labelColumn, featureColumn, outputColumn, HiddenSizes: hiddenSizes, Epochs: epochs,
@@ -35,11 +34,11 @@ public static class TrainersCatalogExtensions
 
     /// <summary>Regression MLP baseline with every option; a null <see cref="MlpOptions.Seed"/> is drawn from the context.</summary>
     /// <exception cref="ArgumentException">A hyper-parameter is out of range.</exception>
-    public static MlpEstimator Mlp(this TrainersCatalog catalog, MlpOptions options)
+    public static MlpEstimator Mlp(this SpatialTrainersCatalog catalog, MlpOptions options)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(options);
-        return new(options with { Seed = options.Seed ?? catalog.Context.NextSeed() }, catalog.Context.Progress);
+        return new(options with { Seed = options.Seed ?? catalog.Owner.NextSeed() }, catalog.Owner.Progress);
     }
 
     /// <summary>
@@ -47,7 +46,7 @@ public static class TrainersCatalogExtensions
     /// feature embedding; outputs the mean of many draws plus their std and quantile intervals. <paramref name="options"/>
     /// defaults to <see cref="StemDiffusionOptions.Cpu"/>; use <see cref="StemDiffusionOptions.Paper"/> for the published size.
     /// The column arguments override those of the options; a null seed is drawn from the context. Progress (with ETA and loss)
-    /// goes to <see cref="StemContext.Progress"/>.
+    /// goes to <see cref="SpatialExpressionCatalog.Progress"/>.
     /// </summary>
     /// <param name="catalog">The trainers catalog.</param>
     /// <param name="labelColumn">Target expression vector.</param>
@@ -55,11 +54,11 @@ public static class TrainersCatalogExtensions
     /// <param name="outputColumn">Predicted expression (mean of the draws).</param>
     /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.Cpu"/>.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
-    public static StemDiffusionEstimator StemDiffusion(this TrainersCatalog catalog, string labelColumn = "Expression",
+    public static StemDiffusionEstimator StemDiffusion(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
         string featureColumn = "Features", string outputColumn = "Score", StemDiffusionOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         var o = (options ?? StemDiffusionOptions.Cpu) with { LabelColumn = labelColumn, FeatureColumn = featureColumn, OutputColumn = outputColumn };
-        return new(o with { Seed = o.Seed ?? catalog.Context.NextSeed() }, catalog.Context.Progress);
+        return new(o with { Seed = o.Seed ?? catalog.Owner.NextSeed() }, catalog.Owner.Progress);
     }
 }

@@ -9,7 +9,7 @@ public static class DataViewAssert
 {
     public static void Equal(IDataView expected, IDataView actual)
     {
-        var columns = expected.Schema.Columns.Select(c => c.Name).ToArray();
+        var columns = expected.Schema.Visible().Select(c => c.Name).ToArray();
         var a = DataViewMaterializer.Materialize(expected, columns);
         var b = DataViewMaterializer.Materialize(actual, columns);
         Assert.Equal(a.Rows, b.Rows);

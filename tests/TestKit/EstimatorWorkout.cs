@@ -1,3 +1,4 @@
+using Microsoft.ML;
 using MlNetStem.Data;
 using MlNetStem.Pipeline;
 using Xunit;
@@ -5,39 +6,59 @@ using Xunit;
 namespace MlNetStem.TestKit;
 
 /// <summary>
-/// The shared contract test every estimator passes: a bad schema is rejected with a
-/// <see cref="SchemaMismatchException"/> naming the column; the fitted output schema matches
-/// the predicted one; save → load → transform gives identical output.
+/// The ML.NET-style contract test every estimator passes: a bad schema is rejected with a
+/// <see cref="SchemaMismatchException"/> naming the column before any data is read (by the shape check
+/// when the problem is visible in a shape, always by Fit); the predicted output shape is satisfied by the
+/// fitted transformer's output schema; save → load → transform gives identical output; the loaded model
+/// rejects bad input exactly as the fitted one does.
 /// </summary>
 public static class EstimatorWorkout
 {
-    public static void Run<T>(IEstimator<T> estimator, IDataView good, IDataView bad, string expectedBadColumn) where T : ITransformer
+    public static void Run<T>(IEstimator<T> estimator, IDataView good, IDataView bad, string expectedBadColumn) where T : class, ITransformer
     {
         // 1. Bad schema: rejected before data is read, naming the column.
         var guarded = new ThrowingOnReadDataView(bad.Schema);
-        var error = Assert.Throws<SchemaMismatchException>(() => estimator.GetOutputSchema(SchemaShape.From(bad.Schema)));
+        if (Record.Exception(() => estimator.GetOutputSchema(SchemaShapes.From(bad.Schema))) is { } shapeError)
+        {
+            var mismatch = Assert.IsType<SchemaMismatchException>(shapeError);
+            Assert.Equal(expectedBadColumn, mismatch.Column);
+        }
+        var error = Assert.Throws<SchemaMismatchException>(() => estimator.Fit(guarded));
         Assert.Equal(expectedBadColumn, error.Column);
         Assert.Contains(expectedBadColumn, error.Message);
-        Assert.Throws<SchemaMismatchException>(() => estimator.Fit(guarded));
 
-        // 2. Predicted schema is satisfied by the fitted transformer's output schema.
-        var predicted = estimator.GetOutputSchema(SchemaShape.From(good.Schema));
+        // 2. The predicted shape is satisfied by the fitted transformer's output schema.
+        var predicted = estimator.GetOutputSchema(SchemaShapes.From(good.Schema));
         var transformer = estimator.Fit(good);
         var actual = transformer.GetOutputSchema(good.Schema);
-        Assert.True(predicted.IsSatisfiedBy(actual, out var problem), problem);
+        foreach (var column in predicted)
+        {
+            var found = actual.Find(column.Name);
+            Assert.True(found is not null, $"predicted column '{column.Name}' is missing from the output schema");
+            var shape = SchemaShapes.From(actual).Find(column.Name)!.Value;
+            Assert.Equal(column.ItemType, shape.ItemType);
+            Assert.Equal(column.Kind == SchemaShape.Column.VectorKind.Scalar, shape.Kind == SchemaShape.Column.VectorKind.Scalar);
+            if (column.HasSlotNames()) Assert.NotNull(found!.Value.SlotNames);
+        }
         var transformed = transformer.Transform(good);
-        Assert.Equal(actual.ToString(), transformed.Schema.ToString());
+        Assert.Equal(actual.Describe(), transformed.Schema.Describe());
 
         // 3. Save → load → transform identical.
         using var folder = new TempFolder();
         string path = Path.Combine(folder.Path, "model.zip");
-        var context = new StemContext(1);
-        context.Model.Save(transformer, good.Schema, path);
-        var loaded = context.Model.Load(path, out var savedSchema);
+        var ml = new MLContext(1);
+        ml.SpatialExpression().SaveModel(transformer, good.Schema, path);
+        var loaded = ml.SpatialExpression().LoadModel(path, out var savedSchema);
         Assert.NotNull(savedSchema);
-        Assert.Equal(good.Schema.ToString(), savedSchema!.ToString());
+        Assert.Equal(good.Schema.Describe(), savedSchema!.Describe());
         var reloaded = loaded.Transform(good);
-        Assert.Equal(transformed.Schema.ToString(), reloaded.Schema.ToString());
+        Assert.Equal(transformed.Schema.Describe(), reloaded.Schema.Describe());
         DataViewAssert.Equal(transformed, reloaded);
+
+        // 4. The loaded model treats bad input as the fitted one does (a clear schema error, or the same pass-through).
+        var fittedError = Record.Exception(() => transformer.Transform(guarded).Schema);
+        var loadedError = Record.Exception(() => loaded.Transform(guarded).Schema);
+        Assert.Equal(fittedError?.GetType(), loadedError?.GetType());
+        if (fittedError is not null) Assert.IsType<SchemaMismatchException>(fittedError);
     }
 }

@@ -18,7 +18,9 @@ public static class SchemaShapes
     public static SchemaShape From(DataViewSchema schema)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return new SchemaShape(schema.Visible().Select(c => ColumnShape(c.Name, c.Type, c.SlotNames is not null)));
+        // Columns of types MlNetStem never reads (keys, dates...) are left out: no MlNetStem estimator needs them,
+        // and a stock estimator in a chain gets Microsoft.ML's own shape of the whole schema.
+        return new SchemaShape(schema.Visible().Where(c => IsShapeable(c.Type)).Select(c => ColumnShape(c.Name, c.Type, c.SlotNames is not null)));
     }
 
     /// <summary>The column called <paramref name="name"/>, or null.</summary>
@@ -101,6 +103,12 @@ public static class SchemaShapes
         SchemaShape.Column.VectorKind.Scalar => column.ItemType.ToString() ?? "",
         SchemaShape.Column.VectorKind.Vector => $"Vector<{column.ItemType}>",
         _ => $"VarVector<{column.ItemType}>",
+    };
+
+    private static bool IsShapeable(DataViewType type) => type switch
+    {
+        VectorDataViewType v => v.ItemType == NumberDataViewType.Single || v.ItemType == NumberDataViewType.Double || v.ItemType is TextDataViewType,
+        _ => ColumnTypes.KindOf(type) != ColumnKind.Other || type == NumberDataViewType.UInt32,
     };
 
     private static SchemaShape.Column ColumnShape(string name, DataViewType type, bool hasSlotNames) => type switch

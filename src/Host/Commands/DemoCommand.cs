@@ -37,7 +37,7 @@ public sealed class DemoCommand : ICommand
         var pointEstimate = PointEstimates.From(args);
         if (pointEstimate == PointEstimate.PreserveVariance && !settings.Trainer.Split(',').Any(PipelineSettings.IsDiffusionTrainer))
             throw new UsageException($"--point-estimate {PointEstimates.PreserveVarianceName} needs a diffusion (stem) trainer");
-        var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
+        var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var total = Stopwatch.StartNew();
 
         var trainData = SectionReader.Load(train, requireCounts: true, null, log);
@@ -58,9 +58,9 @@ public sealed class DemoCommand : ICommand
                 $"({StandardPipeline.Describe(model.LastTransformer)}; {settings.Featurizer} features)");
 
             string modelPath = Path.Combine(output, $"model{suffix}.zip");
-            ctx.Model.Save(model, trainData.Schema, modelPath);
-            var loaded = ctx.Model.Load(modelPath, out _);
-            var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.Progress, log);
+            ctx.SpatialExpression().SaveModel(model, trainData.Schema, modelPath);
+            var loaded = ctx.SpatialExpression().LoadModel(modelPath, out _);
+            var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.SpatialExpression().Progress, log);
             var metrics = SectionScorer.Evaluate(ctx, scored);
             table.Add((trainer, metrics));
             if (pointEstimate == PointEstimate.PreserveVariance)

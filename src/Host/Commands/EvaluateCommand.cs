@@ -27,11 +27,11 @@ public sealed class EvaluateCommand : ICommand
     {
         string input = args.Require("input");
         var pointEstimate = PointEstimates.From(args);
-        var ctx = new StemContext { Progress = new ConsoleProgressReporter() };
-        var model = ctx.Model.Load(args.Require("model"), out _);
+        var ctx = Contexts.Create(1, new ConsoleProgressReporter());
+        var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
         SamplingSettings.From(args).ApplyTo(model);
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
-        var (scored, _) = SectionScorer.Score(model, data, ctx.Progress, Console.Error);
+        var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
         string name = Path.GetFileName(args.Require("model"));
         var metrics = SectionScorer.Evaluate(ctx, scored);
         var rows = new List<(string, ExpressionMetrics)> { (name, metrics) };

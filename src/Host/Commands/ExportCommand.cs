@@ -30,8 +30,8 @@ public sealed class ExportCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
-        var ctx = new StemContext();
-        var model = ctx.Model.Load(args.Require("model"), out _);
+        var ctx = Contexts.Create(1, SilentProgressReporter.Instance);
+        var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
         string path = args.Get("onnx", "model.onnx")!;
         var trainer = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
         switch (trainer)

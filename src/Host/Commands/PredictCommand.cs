@@ -36,14 +36,14 @@ public sealed class PredictCommand : ICommand
         if (!h5ad && !output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
         var pointEstimate = PointEstimates.From(args);
-        var ctx = new StemContext { Progress = new ConsoleProgressReporter() };
-        var model = ctx.Model.Load(modelPath, out _);
+        var ctx = Contexts.Create(1, new ConsoleProgressReporter());
+        var model = ctx.SpatialExpression().LoadModel(modelPath, out _);
         SamplingSettings.From(args).ApplyTo(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
         var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,
             args.Get("image"), args.Get("sample"), panel?.ToArray());
-        var (scored, rate) = SectionScorer.Score(model, data, ctx.Progress, Console.Error);
+        var (scored, rate) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
         // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         int rows = h5ad

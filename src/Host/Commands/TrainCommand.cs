@@ -28,11 +28,11 @@ public sealed class TrainCommand : ICommand
         string modelPath = args.Get("model", "model.zip")!;
         var settings = PipelineSettings.From(args);
         if (settings.Trainer.Contains(',')) throw new UsageException($"train fits one trainer at a time (--trainer {string.Join(" | ", PipelineSettings.Trainers)})");
-        var ctx = new StemContext(args.GetInt("seed", 1)) { Progress = new ConsoleProgressReporter() };
+        var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
         var model = StandardPipeline.Build(ctx, settings).Fit(data);
-        ctx.Model.Save(model, data.Schema, modelPath);
+        ctx.SpatialExpression().SaveModel(model, data.Schema, modelPath);
         Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:0.0} s ({StandardPipeline.Describe(model.LastTransformer)}); wrote {modelPath}");
         return 0;
     }

@@ -76,20 +76,33 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
 
     /// <inheritdoc />
     /// <exception cref="SchemaMismatchException">The label or feature column is missing or not a float tensor.</exception>
+    /// <remarks>A Microsoft.ML <see cref="SchemaShape"/> keeps no tensor shapes: the feature and label dimensions are checked by
+    /// <see cref="Fit"/> and by the fitted transformer.</remarks>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var label = inputSchema.RequireKind(_options.LabelColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
-        var features = inputSchema.RequireKind(_options.FeatureColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        inputSchema.RequireKind(_options.FeatureColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        if (label.Kind != SchemaShape.Column.VectorKind.Vector)
+            return inputSchema.WithCopy(label, _options.OutputColumn);
+        // Any known gene count gives the shapes of the fitted sizes (shapes keep no sizes).
+        var shape = inputSchema;
+        foreach (var c in StemDiffusionTransformer.OutputColumns(_options, 1, null))
+            shape = shape.With(c.Name, c.Type, c.Name == _options.OutputColumn && label.HasSlotNames());
+        return shape;
+    }
+
+    /// <summary>The label and feature columns of <paramref name="schema"/>, checked for kind and tensor shape.</summary>
+    /// <exception cref="SchemaMismatchException">A column is missing or has the wrong type.</exception>
+    private (DataViewSchema.Column Label, DataViewSchema.Column Features) CheckColumns(DataViewSchema schema)
+    {
+        var label = schema.RequireKind(_options.LabelColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        var features = schema.RequireKind(_options.FeatureColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
         if (features.Type.Dimensions.Count > 2)
             throw new SchemaMismatchException(_options.FeatureColumn, "a float vector [D] or views × features [A, D]", features.Type.ToString(), nameof(StemDiffusionEstimator));
         if (label.Type.Dimensions.Count > 1)
             throw new SchemaMismatchException(_options.LabelColumn, "a float vector of genes", label.Type.ToString(), nameof(StemDiffusionEstimator));
-        if (!label.Type.IsKnownSize)
-            return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, label.Type, label.HasSlotNames));
-        var columns = StemDiffusionTransformer.OutputColumns(_options, label.Type.Size, null)
-            .Select(c => new SchemaShapeColumn(c.Name, c.Type, c.Name == _options.OutputColumn && label.HasSlotNames));
-        return inputSchema.With(columns.ToArray());
+        return (label, features);
     }
 
     /// <inheritdoc />
@@ -99,9 +112,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
     public StemDiffusionTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        var featureColumn = input.Schema[_options.FeatureColumn];
-        var labelColumn = input.Schema[_options.LabelColumn];
+        var (labelColumn, featureColumn) = CheckColumns(input.Schema);
         var dims = featureColumn.Type.Dimensions;
         int views = dims.Count == 2 ? dims[0] : 1, d = dims.Count == 0 ? 0 : dims[^1], g = labelColumn.Type.Size;
         if (d < 1 || g < 1) throw new InvalidDataException($"StemDiffusion needs non-empty feature and label vectors, got {d} features and {g} genes.");
@@ -276,7 +287,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
     {
         var xs = new List<float>();
         var ys = new List<float>();
-        using var scope = _progress.Start("reading training features", input.RowCount);
+        using var scope = _progress.Start("reading training features", input.GetRowCount());
         foreach (var batch in input.ReadBatches([_options.FeatureColumn, _options.LabelColumn], 256))
         {
             xs.AddRange(batch.GetFloats(_options.FeatureColumn));

@@ -20,7 +20,7 @@ namespace MlNetStem.Trainers.Diffusion;
 /// and independent of batching. Owns native memory: dispose it when done.
 /// </summary>
 [ModelComponent("StemDiffusion", 1)]
-public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisposable
+public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExportableTransformer, IDisposable
 {
     private const string ComponentName = "StemDiffusion";
     private readonly string[]? _genes;
@@ -129,21 +129,23 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     internal static string LevelSuffix(double level) => Math.Round(level * 100).ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The output columns for the given options and gene count, in order.</summary>
-    internal static IReadOnlyList<SchemaColumn> OutputColumns(StemDiffusionOptions o, int genes, IReadOnlyList<string>? names)
+    /// <remarks>Gene vectors carry <paramref name="names"/> as their slot names; the draws [draws, genes] carry none.</remarks>
+    internal static IReadOnlyList<DataViewSchema.DetachedColumn> OutputColumns(StemDiffusionOptions o, int genes, IReadOnlyList<string>? names)
     {
-        var vector = ColumnType.FloatTensor(genes);
-        var columns = new List<SchemaColumn> { new(o.OutputColumn, vector, names), new(o.OutputColumn + "Std", vector, names) };
-        if (o.OutputDraws) columns.Add(new(o.OutputColumn + "Draws", ColumnType.FloatTensor(o.Draws, genes)));
+        var vector = ColumnTypes.FloatTensor(genes);
+        DataViewSchema.DetachedColumn Genes(string name) => SchemaColumns.Create(name, vector, names);
+        var columns = new List<DataViewSchema.DetachedColumn> { Genes(o.OutputColumn), Genes(o.OutputColumn + "Std") };
+        if (o.OutputDraws) columns.Add(SchemaColumns.Create(o.OutputColumn + "Draws", ColumnTypes.FloatTensor(o.Draws, genes)));
         var levels = o.EffectiveIntervalLevels;
         for (int i = 0; i < levels.Count; i++)
         {
             if (i == 0)
             {
-                columns.Add(new(o.OutputColumn + "Lower", vector, names));
-                columns.Add(new(o.OutputColumn + "Upper", vector, names));
+                columns.Add(Genes(o.OutputColumn + "Lower"));
+                columns.Add(Genes(o.OutputColumn + "Upper"));
             }
-            columns.Add(new(o.OutputColumn + "Lower" + LevelSuffix(levels[i]), vector, names));
-            columns.Add(new(o.OutputColumn + "Upper" + LevelSuffix(levels[i]), vector, names));
+            columns.Add(Genes(o.OutputColumn + "Lower" + LevelSuffix(levels[i])));
+            columns.Add(Genes(o.OutputColumn + "Upper" + LevelSuffix(levels[i])));
         }
         return columns;
     }
@@ -151,12 +153,15 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     /// <inheritdoc />
     /// <exception cref="SchemaMismatchException">The feature column is missing or its width differs from training, or the input's
     /// label column carries a different gene panel than the model predicts.</exception>
-    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
+    public override DataViewSchema GetOutputSchema(DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var input = inputSchema.Find(Options.FeatureColumn);
-        string expected = Views > 1 ? $"Tensor<Float32>[{Views}×{FeatureCount}] or [{FeatureCount}]" : ColumnType.FloatTensor(FeatureCount).ToString();
-        if (input is null || input.Type.Kind != ColumnKind.FloatTensor || input.Type.Dimensions.Count is 0 or > 2 || input.Type.Dimensions[^1] != FeatureCount)
+        string expected = Views > 1
+            ? $"{ColumnTypes.FloatTensor(Views, FeatureCount)} or {ColumnTypes.FloatTensor(FeatureCount)}"
+            : ColumnTypes.FloatTensor(FeatureCount).ToString();
+        if (input is not { } feature || feature.Type.Kind != ColumnKind.FloatTensor || feature.Type.Dimensions.Count is 0 or > 2
+            || feature.Type.Dimensions[^1] != FeatureCount)
             throw new SchemaMismatchException(Options.FeatureColumn, expected, input?.Type.ToString(), ComponentName);
         if (inputSchema.Find(Options.LabelColumn) is { } label && label.Type.Kind == ColumnKind.FloatTensor)
         {
@@ -174,14 +179,21 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     }
 
     /// <inheritdoc />
-    public IDataView Transform(IDataView input)
+    /// <remarks>
+    /// Lazy and batched: each batch of rows read from the result is sampled at once, its spots in groups of
+    /// <see cref="StemDiffusionOptions.PredictionBatchSpots"/> on <see cref="StemDiffusionOptions.EffectiveWorkers"/> parallel
+    /// workers. A Microsoft.ML row cursor over the result reads batches of spots × workers rows, so every worker gets a full group.
+    /// </remarks>
+    public override IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var schema = GetOutputSchema(input.Schema);
+        GetOutputSchema(input.Schema);
         var options = Options;
-        var produced = OutputColumns(options, GeneCount, _genes).Select(c => schema[c.Name]).ToArray();
-        var views = input.Schema[options.FeatureColumn].Type.Dimensions.Count == 2 ? input.Schema[options.FeatureColumn].Type.Dimensions[0] : 1;
-        return new MappedDataView(input, produced, [options.FeatureColumn], () => new Mapper(this, options, views));
+        var produced = OutputColumns(options, GeneCount, _genes);
+        var dims = input.Schema.Get(options.FeatureColumn, ComponentName).Type.Dimensions;
+        var views = dims.Count == 2 ? dims[0] : 1;
+        int cursorBatch = (int)Math.Min((long)options.PredictionBatchSpots * options.EffectiveWorkers, int.MaxValue);
+        return new MappedDataView(input, produced, [options.FeatureColumn], () => new Mapper(this, options, views), cursorBatch);
     }
 
     private sealed class Mapper(StemDiffusionTransformer owner, StemDiffusionOptions options, int views) : IBatchMapper
@@ -338,7 +350,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
     }
 
     /// <inheritdoc />
-    public void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var schedule = new ScheduleState("linear", Options.DiffusionSteps, 1e-4 * 1000 / Options.DiffusionSteps, 0.02 * 1000 / Options.DiffusionSteps);
@@ -362,7 +374,7 @@ public sealed class StemDiffusionTransformer : IOnnxExportableTransformer, IDisp
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     /// <exception cref="ModelFormatException">An entry is missing, malformed, inconsistent, or does not match the recorded architecture.</exception>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var s = context.ReadJson<State>("stem.json");

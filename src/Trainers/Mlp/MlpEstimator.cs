@@ -49,12 +49,13 @@ public sealed class MlpEstimator : IEstimator<MlpTransformer>
     public MlpOptions Options => _options;
 
     /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">The label or feature column is missing or not a float vector.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
         var label = inputSchema.RequireKind(_options.LabelColumn, nameof(MlpEstimator), ColumnKind.FloatTensor);
         inputSchema.RequireKind(_options.FeatureColumn, nameof(MlpEstimator), ColumnKind.FloatTensor);
-        return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, label.Type, label.HasSlotNames));
+        return inputSchema.WithCopy(label, _options.OutputColumn);
     }
 
     /// <inheritdoc />
@@ -63,9 +64,8 @@ public sealed class MlpEstimator : IEstimator<MlpTransformer>
     public MlpTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        var featureColumn = input.Schema[_options.FeatureColumn];
-        var labelColumn = input.Schema[_options.LabelColumn];
+        var labelColumn = input.Schema.RequireKind(_options.LabelColumn, nameof(MlpEstimator), ColumnKind.FloatTensor);
+        var featureColumn = input.Schema.RequireKind(_options.FeatureColumn, nameof(MlpEstimator), ColumnKind.FloatTensor);
         int d = featureColumn.Type.Size, k = labelColumn.Type.Size;
         if (d < 1 || k < 1) throw new InvalidDataException($"MLP needs non-empty feature and label vectors, got {d} features and {k} labels.");
 
@@ -182,7 +182,7 @@ public sealed class MlpEstimator : IEstimator<MlpTransformer>
     {
         var xs = new List<float>();
         var ys = new List<float>();
-        using var scope = _progress.Start("reading training features", input.RowCount);
+        using var scope = _progress.Start("reading training features", input.GetRowCount());
         foreach (var batch in input.ReadBatches([_options.FeatureColumn, _options.LabelColumn], 256))
         {
             xs.AddRange(batch.GetFloats(_options.FeatureColumn));

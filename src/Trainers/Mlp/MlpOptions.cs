@@ -20,7 +20,7 @@ namespace MlNetStem.Trainers.Mlp;
 /// <c>min(0.999, 1 − 10/steps)</c> so that short runs still average over about a tenth of training.</param>
 /// <param name="StandardizeLabels">Train on standardized labels (every gene weighs the same in the loss); predictions are mapped back.</param>
 /// <param name="Seed">Seed of initialization, shuffling, dropout and the validation split; null lets the catalog draw one from
-/// <see cref="StemContext.NextSeed"/> (seed 0 when the estimator is created directly).</param>
+/// <see cref="SpatialExpressionCatalog.NextSeed"/> (seed 0 when the estimator is created directly).</param>
 /// <param name="Threads">libtorch CPU threads set before training (process-wide); null leaves the setting alone.
 /// 1 is fastest for small networks on small machines (see NATIVE-NOTES).</param>
 public sealed record MlpOptions(

@@ -68,16 +68,16 @@ public sealed class MlpTransformer : ColumnMapperTransformer, IOnnxExportableTra
     protected override string ComponentName => "MlpRegression";
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
-        var expected = ColumnType.FloatTensor(FeatureCount);
+        var expected = ColumnTypes.FloatTensor(FeatureCount);
         if (!input.Type.Equals(expected))
             throw new SchemaMismatchException(InputColumn, expected.ToString(), input.Type.ToString(), ComponentName);
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(OutputCount), _genes);
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputCount), _genes);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources) =>
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources) =>
         batch => Predict(batch.GetFloats(InputColumn), batch.RowCount);
 
     private float[] Predict(float[] features, int rows)
@@ -146,7 +146,7 @@ public sealed class MlpTransformer : ColumnMapperTransformer, IOnnxExportableTra
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         context.WriteJson("mlp.json", new State(Options, FeatureCount, OutputCount, _genes, Summary));
@@ -160,7 +160,7 @@ public sealed class MlpTransformer : ColumnMapperTransformer, IOnnxExportableTra
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     /// <exception cref="ModelFormatException">An entry is missing, malformed, or does not match the recorded architecture.</exception>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var s = context.ReadJson<State>("mlp.json");

@@ -25,24 +25,25 @@ public sealed class RidgeEstimator : IEstimator<RidgeTransformer>
     }
 
     /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">The label or feature column is missing or not a float vector.</exception>
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         var label = inputSchema.RequireKind(_options.LabelColumn, nameof(RidgeEstimator), ColumnKind.FloatTensor);
         inputSchema.RequireKind(_options.FeatureColumn, nameof(RidgeEstimator), ColumnKind.FloatTensor);
-        return inputSchema.With(new SchemaShapeColumn(_options.OutputColumn, label.Type, label.HasSlotNames));
+        return inputSchema.WithCopy(label, _options.OutputColumn);
     }
 
     /// <inheritdoc />
+    /// <exception cref="SchemaMismatchException">The label or feature column is missing or not a float vector.</exception>
     /// <exception cref="InvalidDataException">Fewer than 2 rows, or NaN/infinite features or labels.</exception>
     public RidgeTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShape.From(input.Schema));
-        var featureColumn = input.Schema[_options.FeatureColumn];
-        var labelColumn = input.Schema[_options.LabelColumn];
+        var labelColumn = input.Schema.RequireKind(_options.LabelColumn, nameof(RidgeEstimator), ColumnKind.FloatTensor);
+        var featureColumn = input.Schema.RequireKind(_options.FeatureColumn, nameof(RidgeEstimator), ColumnKind.FloatTensor);
         int d = featureColumn.Type.Size, k = labelColumn.Type.Size;
         var xs = new List<float>();
         var ys = new List<float>();
-        using (var scope = _progress.Start("reading training features", input.RowCount))
+        using (var scope = _progress.Start("reading training features", input.GetRowCount()))
         {
             foreach (var batch in input.ReadBatches([_options.FeatureColumn, _options.LabelColumn], 64))
             {

@@ -43,16 +43,16 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     public IReadOnlyList<string>? Genes => _genes;
 
     /// <inheritdoc />
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn input)
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
-        var expected = ColumnType.FloatTensor(FeatureCount);
+        var expected = ColumnTypes.FloatTensor(FeatureCount);
         if (!input.Type.Equals(expected))
             throw new SchemaMismatchException(InputColumn, expected.ToString(), input.Type.ToString(), "RidgeRegression");
-        return new SchemaColumn(OutputColumn, ColumnType.FloatTensor(OutputCount), _genes);
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputCount), _genes);
     }
 
     /// <inheritdoc />
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources)
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
         int d = FeatureCount, k = OutputCount;
         return batch =>
@@ -108,7 +108,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     }
 
     /// <inheritdoc />
-    public override void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         context.WriteJson("ridge.json", new State(OutputColumn, InputColumn, FeatureCount, OutputCount, _genes, Alpha));
         context.WriteFloats("weights.f32", _weights);
@@ -116,7 +116,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     }
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("ridge.json");
         return new RidgeTransformer(s.OutputColumn, s.FeatureColumn, s.FeatureCount,
