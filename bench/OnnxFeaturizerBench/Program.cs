@@ -19,7 +19,7 @@ int imageLength = 3 * Size * Size;
 var rng = new Random(1);
 var pixels = new float[patches * imageLength];
 for (int i = 0; i < pixels.Length; i++) pixels[i] = (float)rng.NextDouble();
-var data = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, Size, Size))]),
+var data = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, Size, Size))]),
     patches, new Dictionary<string, Array> { ["Patch"] = pixels });
 
 // The bare run's input: the same patches, normalized once, outside the timed loop.
@@ -39,21 +39,22 @@ for (int start = 0; start < patches; start += batch)
 
 Console.WriteLine($"tiny-vit-s16, {patches} patches of {Size} px, batch {batch}, best of {rounds} interleaved rounds, {Environment.ProcessorCount} cores");
 using var session = OnnxSession.Load(model);
-var ctx = new StemContext(1);
-using var featurizer = ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch)).Fit(data);
+var ml = new MLContext(1);
+ml.SpatialExpression().Seed = 1;
+using var featurizer = ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch)).Fit(data);
 var view = featurizer.Transform(data);
 
 // 112 px patches resized to the model's 224 px input: same ONNX work plus bilinear resampling.
 var small = new float[patches * 3 * 112 * 112];
 for (int i = 0; i < small.Length; i++) small[i] = (float)rng.NextDouble();
-var smallData = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, 112, 112))]),
+var smallData = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, 112, 112))]),
     patches, new Dictionary<string, Array> { ["Patch"] = small });
-using var resizing = ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch)).Fit(smallData);
+using var resizing = ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch)).Fit(smallData);
 var resized = resizing.Transform(smallData);
 
 // Warm embedding cache: every patch is a hit (hash the pixels, read one small file).
 string cacheDir = Path.Combine(Path.GetTempPath(), "mlnetstem-bench-cache-" + Guid.NewGuid().ToString("N"));
-using var cached = ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch, cacheDir)).Fit(data);
+using var cached = ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], batch, cacheDir)).Fit(data);
 var cachedView = cached.Transform(data);
 
 (string Name, Action Round)[] variants =

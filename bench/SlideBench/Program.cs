@@ -10,7 +10,6 @@ using System.Text;
 using MlNetStem;
 using MlNetStem.Data;
 using MlNetStem.Imaging;
-using MlNetStem.Pipeline;
 using MlNetStem.Transforms;
 
 var options = ParseArgs(args);
@@ -61,17 +60,18 @@ try
     Memory("after breakdown");
 
     // 2. Spots on a raster grid (the order spot tables come in), patch 112 µm → 224 px at level 0.
-    var ctx = new StemContext(1);
+    var ml = new MLContext(1);
+    ml.SpatialExpression().Seed = 1;
     var reference = new SlideReference(slidePath, null);   // mpp comes from the TIFF
     int loadOnly = options.GetValueOrDefault("--load-only", 10_000);
-    if (loadOnly > 0) MeasureLoading(ctx, Spots(reference, size, loadOnly), batchSize);
+    if (loadOnly > 0) MeasureLoading(ml, Spots(reference, size, loadOnly), batchSize);
     Memory("after LoadPatches alone");
-    var full = Measure(ctx, Spots(reference, size, spotCount), 112, 224, batchSize, maxSeconds, "112 µm at 224 px (0.5 µm/px, level 0)");
+    var full = Measure(ml, Spots(reference, size, spotCount), 112, 224, batchSize, maxSeconds, "112 µm at 224 px (0.5 µm/px, level 0)");
     Memory("after the main pass");
 
     // 3. The same physical patch at 56 px (2 µm/px): read from pyramid level 2, not level 0.
     if (downsampledCount > 0)
-        Measure(ctx, Spots(reference, size, downsampledCount), 112, 56, batchSize, maxSeconds, "112 µm at 56 px (2 µm/px, level 2)");
+        Measure(ml, Spots(reference, size, downsampledCount), 112, 56, batchSize, maxSeconds, "112 µm at 56 px (2 µm/px, level 2)");
 
     string status = File.ReadAllText("/proc/self/status");
     string hwm = status.Split('\n').First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)).Split(':')[1].Trim();
@@ -88,10 +88,10 @@ finally
     else Console.WriteLine($"kept {slidePath}");
 }
 
-static (int Count, double Rate) Measure(StemContext ctx, IDataView spots, double microns, int pixels, int batchSize, int maxSeconds, string label)
+static (int Count, double Rate) Measure(MLContext ml, IDataView spots, double microns, int pixels, int batchSize, int maxSeconds, string label)
 {
-    var pipeline = ctx.Transforms.LoadPatches("Patch", "Image", microns, pixels)
-        .Append(ctx.Transforms.FeaturizeMorphology("Features", "Patch"));
+    var pipeline = ml.Transforms.LoadPatches("Patch", "Image", microns, pixels)
+        .Append(ml.Transforms.FeaturizeMorphology("Features", "Patch"));
     var model = pipeline.Fit(spots);
     var clock = Stopwatch.StartNew();
     int done = 0, nextReport = 10_000;
@@ -148,9 +148,9 @@ static void Memory(string when)
     Console.WriteLine($"  [{when}: VmHWM {Field("VmHWM:")}, VmRSS {Field("VmRSS:")}, threads {Field("Threads:")}, managed {GC.GetTotalMemory(false) / 1048576.0:0} MB, GC committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0:0} MB]");
 }
 
-static void MeasureLoading(StemContext ctx, IDataView spots, int batchSize)
+static void MeasureLoading(MLContext ml, IDataView spots, int batchSize)
 {
-    var loader = ctx.Transforms.LoadPatches("Patch", "Image", 112, 224).Fit(spots);
+    var loader = ml.Transforms.LoadPatches("Patch", "Image", 112, 224).Fit(spots);
     var clock = Stopwatch.StartNew();
     int done = 0;
     foreach (var batch in loader.Transform(spots).ReadBatches(["Patch"], batchSize)) done += batch.RowCount;
@@ -171,10 +171,10 @@ static IDataView Spots(SlideReference slide, int size, int count)
         xs[i] = margin + (column + (row % 2) * 0.5) * pitch;
         ys[i] = margin + row * pitch;
     }
-    var schema = new DataViewSchema([
-        new SchemaColumn("Image", ColumnType.Image),
-        new SchemaColumn("PixelX", ColumnType.Float64),
-        new SchemaColumn("PixelY", ColumnType.Float64),
+    var schema = SchemaExtensions.Create([
+        SchemaColumns.Create("Image", ColumnTypes.Image),
+        SchemaColumns.Create("PixelX", ColumnTypes.Float64),
+        SchemaColumns.Create("PixelY", ColumnTypes.Float64),
     ]);
     return new InMemoryDataView(schema, count, new Dictionary<string, Array>
     {

@@ -9,7 +9,6 @@ using System.Globalization;
 using MlNetStem;
 using MlNetStem.Data;
 using MlNetStem.Evaluation;
-using MlNetStem.Pipeline;
 using MlNetStem.Torch;
 using MlNetStem.Torch.Nn;
 using MlNetStem.Torch.Optim;
@@ -121,35 +120,36 @@ static void Throughput(int steps, int threads, int[] workerCounts)
 
 // (b) + (c): train on C2, test on C3 with morphology features; ridge, MLP, Stem-DiT, Stem residual MLP in one table,
 // then the fast sampler's timing for 300 spots × 20 draws and its agreement with full 1000-step DDPM.
-static (StemContext Ctx, InMemoryDataView Train, InMemoryDataView Test) LoadSample(int panel)
+static (MLContext Ml, InMemoryDataView Train, InMemoryDataView Test) LoadSample(int panel)
 {
     string root = AppContext.BaseDirectory;
     while (!File.Exists(Path.Combine(root, "MlNetStem.sln"))) root = Path.GetDirectoryName(root)!;
-    var ctx = new StemContext(1);
+    var ml = new MLContext(1);
+    ml.SpatialExpression().Seed = 1;
     var clock = Stopwatch.StartNew();
     var trainSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C2")).Data;
     var testSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C3")).Data;
     // The preprocessing of src/Host/StandardPipeline.cs (morphology featurizer); only the trainer is swapped.
-    var features = ctx.Transforms.SelectGenes("Expression", "Counts", panel, GeneRanking.ExpressedThenVariable, missingGenes: MissingGenePolicy.Zero)
-        .Append(ctx.Transforms.LogNormalize("Expression"))
-        .Append(ctx.Transforms.DropEmptySpots("Expression"))
-        .Append(ctx.Transforms.LoadPatches("Patch", "Image", 112, 224))
-        .Append(ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
+    var features = ml.Transforms.SelectGenes("Expression", "Counts", panel, GeneRanking.ExpressedThenVariable, missingGenes: MissingGenePolicy.Zero)
+        .Append(ml.Transforms.LogNormalize("Expression"))
+        .Append(ml.Transforms.DropEmptySpots("Expression"))
+        .Append(ml.Transforms.LoadPatches("Patch", "Image", 112, 224))
+        .Append(ml.Transforms.FeaturizeMorphology("Features", "Patch"))
         .Fit(trainSpots);
-    var train = ctx.Data.Cache(features.Transform(trainSpots), "Expression", "Features", SpotColumns.ArrayX);
-    var test = ctx.Data.Cache(features.Transform(testSpots), "Expression", "Features", SpotColumns.ArrayX);
-    int d = train.Schema["Features"].Type.Size;
+    var train = DataViewMaterializer.Materialize(features.Transform(trainSpots), ["Expression", "Features", SpotColumns.ArrayX]);
+    var test = DataViewMaterializer.Materialize(features.Transform(testSpots), ["Expression", "Features", SpotColumns.ArrayX]);
+    int d = train.Schema.Get("Features").Type.Size;
     Console.WriteLine($"HER2ST C2 → C3: {train.Rows} train / {test.Rows} test spots, {panel} genes (log2(x+1), expressed-then-variable), " +
         $"{d} morphology features; featurized in {clock.Elapsed.TotalSeconds:0.0} s");
-    return (ctx, train, test);
+    return (ml, train, test);
 }
 
 // Every sampler against the others on C3 with one trained model: which fast setting matches 1000-step DDPM?
 static void Samplers(int panel, int epochs, bool dit)
 {
-    var (ctx, train, test) = LoadSample(panel);
+    var (ml, train, test) = LoadSample(panel);
     var clock = Stopwatch.StartNew();
-    var model = ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+    var model = ml.SpatialExpression().Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
     {
         Denoiser = dit ? DenoiserKind.Dit : DenoiserKind.ResidualMlp, Epochs = epochs, Seed = 1,
     }).Fit(train);
@@ -165,9 +165,9 @@ static void Samplers(int panel, int epochs, bool dit)
     {
         model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Eta = eta, Draws = 20 });
         var c = Stopwatch.StartNew();
-        var scored = ctx.Data.Cache(model.Transform(test), "Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90");
+        var scored = DataViewMaterializer.Materialize(model.Transform(test), ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"]);
         double seconds = c.Elapsed.TotalSeconds;
-        var m = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var m = ml.SpatialExpression().Evaluate(scored, "Expression", "Score");
         Console.WriteLine($"| {sampler} | {model.Options.EffectiveSteps} | {eta} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Rvd:0.000} | " +
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | " +
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000} | {seconds:0.0} |");
@@ -176,36 +176,36 @@ static void Samplers(int panel, int epochs, bool dit)
 
 static void PriorStudy(int panel, int epochs, int draws, bool dit, bool fast)
 {
-    var (ctx, train, test) = LoadSample(panel);
+    var (ml, train, test) = LoadSample(panel);
     void Report(string name, ITransformer model, double trainSeconds)
     {
         var c = Stopwatch.StartNew();
         bool stem = model is StemDiffusionTransformer;
-        var scored = ctx.Data.Cache(model.Transform(test), stem
+        var scored = DataViewMaterializer.Materialize(model.Transform(test), stem
             ? ["Expression", "Score", "ScoreStd", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"] : ["Expression", "Score"]);
         double seconds = c.Elapsed.TotalSeconds;
-        var m = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var m = ml.SpatialExpression().Evaluate(scored, "Expression", "Score");
         string cov = stem ? $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | {IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000}" : "– | –";
         Console.WriteLine($"| {name} | {m.Pcc10:0.000} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Mae:0.000} | {m.Rvd:0.000} | {cov} | {trainSeconds:0.0} | {seconds:0.0} |");
         if (!stem) return;
-        var preserved = ctx.Transforms.PreserveVariance().Fit(scored).Transform(scored);
-        var p = ctx.Evaluation.Evaluate(preserved, "Expression", "ScorePreserved");
+        var preserved = ml.Transforms.PreserveVariance().Fit(scored).Transform(scored);
+        var p = ml.SpatialExpression().Evaluate(preserved, "Expression", "ScorePreserved");
         Console.WriteLine($"| ↳ PreserveVariance | {p.Pcc10:0.000} | {p.MeanPcc:0.000} | {p.Mse:0.000} | {p.Mae:0.000} | {p.Rvd:0.000} | | | | |");
     }
     Console.WriteLine("| model | PCC-10 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
     Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
     var clock = Stopwatch.StartNew();
-    var ridge = ctx.Trainers.Ridge().Fit(train);
+    var ridge = ml.SpatialExpression().Trainers.Ridge().Fit(train);
     Report("ridge", ridge, clock.Elapsed.TotalSeconds);
     // The same trick for ridge, as a fair reference: its test predictions stretched per gene to the training labels' variance.
-    var stretched = StretchToTrainingVariance(ctx, ridge.Transform(test), train);
-    var sm = ctx.Evaluation.Evaluate(stretched, "Expression", "Score");
+    var stretched = StretchToTrainingVariance(ridge.Transform(test), train);
+    var sm = ml.SpatialExpression().Evaluate(stretched, "Expression", "Score");
     Console.WriteLine($"| ↳ ridge stretched to training variance | {sm.Pcc10:0.000} | {sm.MeanPcc:0.000} | {sm.Mse:0.000} | {sm.Mae:0.000} | {sm.Rvd:0.000} | – | – | | |");
     foreach (var denoiser in dit ? [DenoiserKind.Dit] : new[] { DenoiserKind.ResidualMlp })
         foreach (var prior in new[] { MeanPrior.Ridge, MeanPrior.None })
         {
             clock.Restart();
-            var stem = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+            var stem = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
             {
                 Denoiser = denoiser, MeanPrior = prior, Epochs = epochs, Seed = 1, Draws = draws,
             }).Fit(train);
@@ -221,7 +221,7 @@ static void PriorStudy(int panel, int epochs, int draws, bool dit, bool fast)
 }
 
 // Per gene: prediction mean + (prediction − mean) · sd(training labels) / sd(predictions); uses no test labels.
-static InMemoryDataView StretchToTrainingVariance(StemContext ctx, IDataView scored, IDataView train)
+static InMemoryDataView StretchToTrainingVariance(IDataView scored, IDataView train)
 {
     static (double[] Mean, double[] Sd) Moments(float[] values, int g)
     {
@@ -232,21 +232,24 @@ static InMemoryDataView StretchToTrainingVariance(StemContext ctx, IDataView sco
         for (int i = 0; i < values.Length; i++) sd[i % g] += Math.Pow(values[i] - mean[i % g], 2) / n;
         return (mean, sd.Select(Math.Sqrt).ToArray());
     }
-    var data = ctx.Data.Cache(scored, "Expression", "Score");
-    int g = data.Schema["Score"].Type.Size;
+    var data = DataViewMaterializer.Materialize(scored, ["Expression", "Score"]);
+    int g = data.Schema.Get("Score").Type.Size;
     var score = data.ReadBatches(["Score"], 100_000).Single().GetFloats("Score");
     var truth = data.ReadBatches(["Expression"], 100_000).Single().GetFloats("Expression");
     var (pm, ps) = Moments(score, g);
     var (_, ts) = Moments(train.ReadBatches(["Expression"], 100_000).Single().GetFloats("Expression"), g);
     var result = score.Select((v, i) => (float)(pm[i % g] + (v - pm[i % g]) * (ps[i % g] > 1e-9 ? ts[i % g] / ps[i % g] : 1))).ToArray();
-    return new InMemoryDataView(new DataViewSchema([data.Schema["Expression"], new SchemaColumn("Score", data.Schema["Score"].Type, data.Schema["Score"].SlotNames)]),
+    var expression = data.Schema.Get("Expression");
+    var scoreColumn = data.Schema.Get("Score");
+    return new InMemoryDataView(SchemaExtensions.Create([new DataViewSchema.DetachedColumn(expression.Name, expression.Type, expression.Annotations),
+        SchemaColumns.Create("Score", scoreColumn.Type, scoreColumn.SlotNames)]),
         score.Length / g, new Dictionary<string, Array> { ["Expression"] = truth, ["Score"] = result });
 }
 
 // Pools the draws of several seeds' models (draws split evenly): does a deep ensemble reduce the seed spread?
 static void EnsembleStudy(int panel, int members, int repeats)
 {
-    var (ctx, train, test) = LoadSample(panel);
+    var (ml, train, test) = LoadSample(panel);
     var truth = test.ReadBatches(["Expression"], 100_000).Single();
     for (int r = 0; r < repeats; r++)
     {
@@ -255,11 +258,11 @@ static void EnsembleStudy(int panel, int members, int repeats)
         for (int m = 0; m < members; m++)
         {
             int seed = 100 * r + m + 1;
-            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
+            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: StemDiffusionOptions.Cpu with
             {
                 Seed = seed, PredictionSeed = seed, Draws = draws,
             }).Fit(train);
-            var batch = ctx.Data.Cache(model.Transform(test), "Score", "ScoreStd").ReadBatches(["Score", "ScoreStd"], 100_000).Single();
+            var batch = DataViewMaterializer.Materialize(model.Transform(test), ["Score", "ScoreStd"]).ReadBatches(["Score", "ScoreStd"], 100_000).Single();
             var mean = batch.GetFloats("Score");
             var std = batch.GetFloats("ScoreStd");
             sum ??= new float[mean.Length];
@@ -271,14 +274,15 @@ static void EnsembleStudy(int panel, int members, int repeats)
             }
         }
         var pooledStd = sum!.Select((v, i) => (float)Math.Sqrt(Math.Max(0, sumSquares![i] - v * v))).ToArray();
-        var schema = new DataViewSchema([test.Schema["Expression"], new SchemaColumn("Score", test.Schema["Expression"].Type, test.Schema["Expression"].SlotNames),
-            new SchemaColumn("ScoreStd", test.Schema["Expression"].Type)]);
+        var expression = test.Schema.Get("Expression");
+        var schema = SchemaExtensions.Create([new DataViewSchema.DetachedColumn(expression.Name, expression.Type, expression.Annotations),
+            SchemaColumns.Create("Score", expression.Type, expression.SlotNames), SchemaColumns.Create("ScoreStd", expression.Type)]);
         var pooled = new InMemoryDataView(schema, test.Rows, new Dictionary<string, Array>
         {
             ["Expression"] = truth.GetFloats("Expression"), ["Score"] = sum!, ["ScoreStd"] = pooledStd,
         });
-        var metrics = ctx.Evaluation.Evaluate(pooled, "Expression", "Score");
-        var preserved = ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(pooled).Transform(pooled), "Expression", "ScorePreserved");
+        var metrics = ml.SpatialExpression().Evaluate(pooled, "Expression", "Score");
+        var preserved = ml.SpatialExpression().Evaluate(ml.Transforms.PreserveVariance().Fit(pooled).Transform(pooled), "Expression", "ScorePreserved");
         Console.WriteLine($"ensemble {r} ({members} members × {draws} draws): mean PCC {metrics.MeanPcc:0.000}, PCC-10 {metrics.Pcc10:0.000}, MSE {metrics.Mse:0.000}, " +
             $"RVD {metrics.Rvd:0.000}, PreserveVariance RVD {preserved.Rvd:0.000}");
     }
@@ -287,18 +291,18 @@ static void EnsembleStudy(int panel, int members, int repeats)
 // Regularization sweep of the CPU preset over seeds: mean PCC and PreserveVariance RVD, mean ± sd.
 static void Sweep(int panel, int seeds, bool validate)
 {
-    var (ctx, train, test) = LoadSample(panel);
+    var (ml, train, test) = LoadSample(panel);
     if (validate)
     {
         // Model selection without touching C3: C2's spots split by array column into two spatial halves.
         var split = train;
         var x = split.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
         int median = x.Order().ElementAt(x.Length / 2);
-        test = ctx.Data.Cache(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), "Expression", "Features");
-        train = ctx.Data.Cache(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), "Expression", "Features");
+        test = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
+        train = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
         Console.WriteLine($"validation split of C2: {train.Rows} spots (array x < {median}) → {test.Rows} spots");
     }
-    var ridge = ctx.Evaluation.Evaluate(ctx.Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
+    var ridge = ml.SpatialExpression().Evaluate(ml.SpatialExpression().Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
     Console.WriteLine($"ridge mean PCC {ridge.MeanPcc:0.000}, RVD {ridge.Rvd:0.000}");
     foreach (var (name, options) in new[]
     {
@@ -314,10 +318,10 @@ static void Sweep(int panel, int seeds, bool validate)
         var rvd = new List<double>();
         for (int seed = 1; seed <= seeds; seed++)
         {
-            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: options with { Seed = seed, PredictionSeed = seed }).Fit(train);
-            var scored = ctx.Data.Cache(model.Transform(test), "Expression", "Score", "ScoreStd");
-            pcc.Add(ctx.Evaluation.Evaluate(scored, "Expression", "Score").MeanPcc);
-            rvd.Add(ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved").Rvd);
+            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: options with { Seed = seed, PredictionSeed = seed }).Fit(train);
+            var scored = DataViewMaterializer.Materialize(model.Transform(test), ["Expression", "Score", "ScoreStd"]);
+            pcc.Add(ml.SpatialExpression().Evaluate(scored, "Expression", "Score").MeanPcc);
+            rvd.Add(ml.SpatialExpression().Evaluate(ml.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved").Rvd);
         }
         static string Spread(List<double> v)
         {
@@ -330,8 +334,8 @@ static void Sweep(int panel, int seeds, bool validate)
 
 static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpots, bool agreement)
 {
-    var (ctx, train, test) = LoadSample(panel);
-    int d = train.Schema["Features"].Type.Size;
+    var (ml, train, test) = LoadSample(panel);
+    int d = train.Schema.Get("Features").Type.Size;
     string[] intervalColumns = ["ScoreStd", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"];
     static string F(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
     void Row(string name, ExpressionMetrics m, double? trainSeconds, double? predictSeconds) =>
@@ -342,16 +346,16 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
     {
         var c = Stopwatch.StartNew();
         bool stem = model is StemDiffusionTransformer;
-        var scored = ctx.Data.Cache(model.Transform(test), stem ? ["Expression", "Score", .. intervalColumns] : ["Expression", "Score"]);
+        var scored = DataViewMaterializer.Materialize(model.Transform(test), stem ? ["Expression", "Score", .. intervalColumns] : ["Expression", "Score"]);
         double seconds = c.Elapsed.TotalSeconds;
-        var metrics = ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var metrics = ml.SpatialExpression().Evaluate(scored, "Expression", "Score");
         if (!stem) return (metrics, null, seconds);
         metrics = metrics with
         {
             Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
             Coverage90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"),
         };
-        var preserved = ctx.Evaluation.Evaluate(ctx.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved");
+        var preserved = ml.SpatialExpression().Evaluate(ml.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved");
         return (metrics, preserved, seconds);
     }
     (T Model, double Seconds) Time<T>(Func<T> fit)
@@ -367,11 +371,11 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
     Console.WriteLine();
     Console.WriteLine("| model | PCC-10 | PCC-50 | mean PCC | MSE | MAE | RVD | cov80 | cov90 | train s | predict s |");
     Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|");
-    var ridge = Time(() => ctx.Trainers.Ridge().Fit(train));
+    var ridge = Time(() => ml.SpatialExpression().Trainers.Ridge().Fit(train));
     var ridgeScore = Score(ridge.Model);
     Row("ridge (GCV)", ridgeScore.Mean, ridge.Seconds, ridgeScore.Seconds);
-    Row("↳ ridge stretched to the training variance (reference)", ctx.Evaluation.Evaluate(StretchToTrainingVariance(ctx, ridge.Model.Transform(test), train), "Expression", "Score"), null, null);
-    var mlp = Time(() => ctx.Trainers.Mlp(hiddenSizes: [256], epochs: 200, seed: 1).Fit(train));
+    Row("↳ ridge stretched to the training variance (reference)", ml.SpatialExpression().Evaluate(StretchToTrainingVariance(ridge.Model.Transform(test), train), "Expression", "Score"), null, null);
+    var mlp = Time(() => ml.SpatialExpression().Trainers.Mlp(hiddenSizes: [256], epochs: 200, seed: 1).Fit(train));
     var mlpScore = Score(mlp.Model);
     Row("MLP 256, 200 ep", mlpScore.Mean, mlp.Seconds, mlpScore.Seconds);
 
@@ -383,7 +387,7 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         ("Stem residual MLP + ridge mean prior", cpu with { MeanPrior = MeanPrior.Ridge }),
     })
     {
-        var fit = Time(() => (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: options).Fit(train));
+        var fit = Time(() => (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: options).Fit(train));
         fitted.Add((name, fit.Model));
         foreach (var (sampler, steps) in new[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.DpmSolver2M, 10) })
         {
@@ -404,7 +408,7 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         var results = new List<(ExpressionMetrics Mean, ExpressionMetrics Preserved)>();
         for (int seed = 1; seed <= seeds; seed++)
         {
-            using var model = (StemDiffusionTransformer)ctx.Trainers.StemDiffusion(options: cpu with { Seed = seed, PredictionSeed = seed }).Fit(train);
+            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: cpu with { Seed = seed, PredictionSeed = seed }).Fit(train);
             var (mean, preserved, _) = Score(model);
             results.Add((mean, preserved!));
             Console.WriteLine($"  seed {seed}: mean PCC {mean.MeanPcc:0.000}, PCC-10 {mean.Pcc10:0.000}, MSE {mean.Mse:0.000}, RVD {mean.Rvd:0.000}, " +
@@ -425,7 +429,7 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
     var c3 = test.ReadBatches(["Features"], 100_000).Single().GetFloats("Features");
     var three = new float[300 * d];
     for (int i = 0; i < three.Length; i++) three[i] = c3[i % c3.Length];
-    var spots300 = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(d))]), 300,
+    var spots300 = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Features", ColumnTypes.FloatTensor(d))]), 300,
         new Dictionary<string, Array> { ["Features"] = three });
     Console.WriteLine();
     foreach (var (name, model) in fitted.Take(2))
@@ -446,14 +450,14 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
     Console.WriteLine();
     foreach (var (name, model, count) in new[] { (fitted[0].Name, fitted[0].Model, test.Rows), (fitted[1].Name, fitted[1].Model, fullSpots) })
     {
-        var subset = ctx.Data.Cache(ctx.Data.TakeRows(test, count), "Expression", "Features");
+        var subset = DataViewMaterializer.Materialize(ml.Data.TakeRows(test, count), ["Expression", "Features"]);
         (ExpressionMetrics Metrics, double Seconds) Run(DiffusionSampler sampler, int? steps)
         {
             model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var c = Stopwatch.StartNew();
-            var scored = ctx.Data.Cache(model.Transform(subset), "Expression", "Score", "ScoreLower80", "ScoreUpper80");
+            var scored = DataViewMaterializer.Materialize(model.Transform(subset), ["Expression", "Score", "ScoreLower80", "ScoreUpper80"]);
             double seconds = c.Elapsed.TotalSeconds;
-            return (ctx.Evaluation.Evaluate(scored, "Expression", "Score") with
+            return (ml.SpatialExpression().Evaluate(scored, "Expression", "Score") with
             {
                 Coverage80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"),
             }, seconds);

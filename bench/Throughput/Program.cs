@@ -9,14 +9,15 @@ using MlNetStem.Transforms;
 int rounds = args.Length == 2 && args[0] == "--rounds" ? int.Parse(args[1]) : 3;
 string root = AppContext.BaseDirectory;
 while (!File.Exists(Path.Combine(root, "MlNetStem.sln"))) root = Path.GetDirectoryName(root)!;
-var ctx = new StemContext(1);
+var ml = new MLContext(1);
+ml.SpatialExpression().Seed = 1;
 var spots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C2")).Data;
-var loader = ctx.Transforms.LoadPatches("Patch", "Image", 112, 224).Fit(spots);
+var loader = ml.Transforms.LoadPatches("Patch", "Image", 112, 224).Fit(spots);
 Console.WriteLine($"{spots.Rows} spots of C2, 112 µm patches at 224 px, {Environment.ProcessorCount} cores, {rounds} rounds");
 
 // Warm-up decodes the JPEG once (libvips random access); excluded from the per-patch rates.
 var warm = Stopwatch.StartNew();
-var patches = ctx.Data.Cache(loader.Transform(spots), "Patch");
+var patches = DataViewMaterializer.Materialize(loader.Transform(spots), ["Patch"]);
 Console.WriteLine($"first pass incl. JPEG decode: {warm.Elapsed.TotalSeconds:0.00} s");
 
 double Rate(Action run, int count)
@@ -47,7 +48,7 @@ double samplerRate = Rate(() =>
 }, spots.Rows);
 
 // Morphology features: transform (parallel over the batch) and a single thread.
-var featurizer = ctx.Transforms.FeaturizeMorphology("Features", "Patch").Fit(patches);
+var featurizer = ml.Transforms.FeaturizeMorphology("Features", "Patch").Fit(patches);
 double featureRate = Rate(() => { foreach (var _ in featurizer.Transform(patches).ReadBatches(["Features"], 64)) { } }, spots.Rows);
 var all = patches.ReadBatches(["Patch"]).Single().GetFloats("Patch");
 var features = new float[MorphologyFeatures.Count];
