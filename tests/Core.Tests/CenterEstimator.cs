@@ -4,45 +4,65 @@ using MlNetStem.Pipeline;
 
 namespace MlNetStem.Core.Tests;
 
-/// <summary>Test estimator: learns the mean of a float column and subtracts it.</summary>
+/// <summary>Test estimator: learns the mean of a float column and subtracts it. Counts the rows it reads.</summary>
 public sealed class CenterEstimator(string output, string input) : IEstimator<CenterTransformer>
 {
+    /// <summary>Rows read by <see cref="Fit"/> so far.</summary>
+    public int RowsRead { get; private set; }
+
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        inputSchema.Require(input, ColumnType.Float32, nameof(CenterEstimator));
-        return inputSchema.With(new SchemaShapeColumn(output, ColumnType.Float32));
+        inputSchema.Require(input, ColumnTypes.Float32, nameof(CenterEstimator));
+        return inputSchema.With(output, ColumnTypes.Float32);
     }
 
     public CenterTransformer Fit(IDataView data)
     {
-        GetOutputSchema(SchemaShape.From(data.Schema));
+        data.Schema.Require(input, ColumnTypes.Float32, nameof(CenterEstimator));
         var values = data.ReadBatches([input]).SelectMany(b => b.GetFloats(input)).ToArray();
+        RowsRead += values.Length;
         return new CenterTransformer(output, input, values.Average());
     }
 }
 
 [ModelComponent("TestCenter", 2, OldestReadableVersion = 2)]
-public sealed class CenterTransformer(string output, string input, float mean) : ColumnMapperTransformer(output, input)
+public sealed class CenterTransformer(string output, string input, float mean, int cursorBatchSize = 64) : ColumnMapperTransformer(output, input)
 {
     public float Mean { get; } = mean;
 
     public bool FailOnSave { get; init; }
 
-    protected override SchemaColumn GetOutputColumn(DataViewSchema inputSchema, SchemaColumn column) =>
-        column.Type.Equals(ColumnType.Float32)
-            ? new SchemaColumn(OutputColumn, ColumnType.Float32)
+    /// <summary>Batches mapped so far (over all views made by this transformer).</summary>
+    public int BatchesMapped => _batches;
+
+    /// <summary>Rows mapped so far.</summary>
+    public int RowsMapped => _rows;
+
+    private int _batches;
+    private int _rows;
+
+    protected override int CursorBatchSize => cursorBatchSize;
+
+    protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column column) =>
+        column.Type.Equals(ColumnTypes.Float32)
+            ? SchemaColumns.Create(OutputColumn, ColumnTypes.Float32)
             : throw new SchemaMismatchException(InputColumn, "Float32", column.Type.ToString(), "TestCenter");
 
-    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, SchemaColumn output, List<IDisposable> resources) =>
-        batch => batch.GetFloats(InputColumn).Select(v => v - Mean).ToArray();
+    protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources) =>
+        batch =>
+        {
+            Interlocked.Increment(ref _batches);
+            Interlocked.Add(ref _rows, batch.RowCount);
+            return batch.GetFloats(InputColumn).Select(v => v - Mean).ToArray();
+        };
 
-    public override void Save(ModelSaveContext context)
+    public override void Save(ComponentSaveContext context)
     {
         context.WriteJson("center.json", new State(OutputColumn, InputColumn, Mean));
         if (FailOnSave) throw new IOException("disk full (simulated)");
     }
 
-    public static ITransformer Load(ModelLoadContext context)
+    public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("center.json");
         return new CenterTransformer(s.Output, s.Input, s.Mean);

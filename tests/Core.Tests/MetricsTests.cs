@@ -1,3 +1,4 @@
+using MlNetStem.Data;
 using MlNetStem.Evaluation;
 using Xunit;
 
@@ -66,5 +67,43 @@ public class MetricsTests
         Assert.Equal(m.MeanPcc, back.MeanPcc);
         Assert.Equal(m.Rvd, back.Rvd);
         Assert.Contains("\"Pcc10\": null", m.ToJson());
+    }
+
+    private static InMemoryDataView Scored(float[] truth, float[] pred, IReadOnlyList<string>? labelGenes, IReadOnlyList<string>? scoreGenes, int scoreSize = 2) => new(
+        [
+            SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2), labelGenes),
+            SchemaColumns.Create("Score", ColumnTypes.FloatTensor(scoreSize), scoreGenes),
+        ],
+        truth.Length / 2,
+        new Dictionary<string, Array> { ["Expression"] = truth, ["Score"] = pred });
+
+    [Fact]
+    public void Catalog_Evaluate_ReadsTheViewAndNamesGenesFromSlotNames()
+    {
+        float[] truth = [1, 1, 2, 0, 3, 1, 4, 0];
+        float[] pred = [2, 0, 4, 1, 6, 0, 8, 1];
+        var ml = new MLContext(1);
+        var m = ml.SpatialExpression().Evaluate(Scored(truth, pred, ["ERBB2", "ESR1"], ["ERBB2", "ESR1"]));
+        Assert.Equal(4, m.SpotCount);
+        Assert.Equal(1.0, m.GeneCorrelations["ERBB2"]!.Value, 10);
+        Assert.Equal(-1.0, m.GeneCorrelations["ESR1"]!.Value, 10);
+        Assert.Equal(ExpressionEvaluator.Evaluate(truth, pred, 2, ["a", "b"]).Mse, m.Mse, 12);
+        // Without slot names the genes are numbered.
+        Assert.Equal(["gene0", "gene1"], ml.SpatialExpression().Evaluate(Scored(truth, pred, null, null)).GeneCorrelations.Keys.Order());
+    }
+
+    [Fact]
+    public void Catalog_Evaluate_MismatchedColumns_AreSchemaErrorsBeforeReading()
+    {
+        float[] truth = [1, 1, 2, 0];
+        var ml = new MLContext(1);
+        var panels = Scored(truth, [1, 2, 3, 4], ["A", "B"], ["A", "C"]);
+        Assert.Contains("different gene list", Assert.Throws<SchemaMismatchException>(() =>
+            ml.SpatialExpression().Evaluate(new TestKit.ThrowingOnReadDataView(panels.Schema))).Message);
+        var sizes = Scored(truth, [1, 2, 3, 4, 5, 6], null, null, scoreSize: 3);
+        Assert.Equal("Score", Assert.Throws<SchemaMismatchException>(() =>
+            ml.SpatialExpression().Evaluate(new TestKit.ThrowingOnReadDataView(sizes.Schema))).Column);
+        Assert.Equal("Truth", Assert.Throws<SchemaMismatchException>(() =>
+            ml.SpatialExpression().Evaluate(panels, label: "Truth")).Column);
     }
 }

@@ -9,7 +9,7 @@ namespace MlNetStem.Diffusion.Tests;
 
 public sealed class BadInputTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly SpatialExpressionCatalog Stem = new MLContext(1).SpatialExpression();
     private static readonly Lazy<(StemDiffusionTransformer Model, InMemoryDataView Data)> Trained = new(() =>
     {
         var data = DiffusionData.Synthetic(30, 20);
@@ -21,8 +21,8 @@ public sealed class BadInputTests
     {
         var error = Assert.Throws<SchemaMismatchException>(() => Trained.Value.Model.Transform(DiffusionData.FeaturesOnly(new float[10], 5)));
         Assert.Equal("Features", error.Column);
-        Assert.Contains("[4]", error.Message);
-        Assert.Contains("[5]", error.Message);
+        Assert.Contains(ColumnTypes.FloatTensor(4).ToString(), error.Message);
+        Assert.Contains(ColumnTypes.FloatTensor(5).ToString(), error.Message);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public sealed class BadInputTests
         var data = DiffusionData.Synthetic(5, 21);
         var names = DiffusionData.GeneNames(8);
         names[3] = "ERBB2";
-        var renamed = new InMemoryDataView(new DataViewSchema([data.Schema["Features"], new SchemaColumn("Expression", ColumnType.FloatTensor(8), names)]),
+        var renamed = new InMemoryDataView([new DataViewSchema.DetachedColumn(data.Schema["Features"]), SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(8), names)],
             5, new Dictionary<string, Array> { ["Features"] = data.GetColumnArray("Features"), ["Expression"] = data.GetColumnArray("Expression") });
         var error = Assert.Throws<SchemaMismatchException>(() => Trained.Value.Model.Transform(renamed));
         Assert.Contains("gene panel", error.Message);
@@ -83,9 +83,9 @@ public sealed class BadInputTests
     {
         using var folder = new TempFolder();
         string path = folder.File("stem.zip");
-        Ctx.Model.Save(Trained.Value.Model, Trained.Value.Data.Schema, path);
+        Stem.SaveModel(Trained.Value.Model, Trained.Value.Data.Schema, path);
         Rewrite(path, "denoiser.state", bytes => bytes[..(bytes.Length / 2)]);
-        Assert.Throws<ModelFormatException>(() => Ctx.Model.Load(path, out _));
+        Assert.Throws<ModelFormatException>(() => Stem.LoadModel(path, out _));
     }
 
     [Fact]
@@ -93,12 +93,12 @@ public sealed class BadInputTests
     {
         using var folder = new TempFolder();
         string path = folder.File("stem.zip");
-        Ctx.Model.Save(Trained.Value.Model, Trained.Value.Data.Schema, path);
+        Stem.SaveModel(Trained.Value.Model, Trained.Value.Data.Schema, path);
         Rewrite(path, "stem.json", bytes => System.Text.Encoding.UTF8.GetBytes(
             System.Text.Encoding.UTF8.GetString(bytes).Replace("\"HiddenSize\": 32", "\"HiddenSize\": 48")));
-        Assert.Throws<ModelFormatException>(() => Ctx.Model.Load(path, out _));
+        Assert.Throws<ModelFormatException>(() => Stem.LoadModel(path, out _));
         Rewrite(path, "stem.json", bytes => bytes[..20]);
-        Assert.Throws<ModelFormatException>(() => Ctx.Model.Load(path, out _));
+        Assert.Throws<ModelFormatException>(() => Stem.LoadModel(path, out _));
     }
 
     [Fact]
@@ -106,10 +106,10 @@ public sealed class BadInputTests
     {
         using var folder = new TempFolder();
         string path = folder.File("stem.zip");
-        Ctx.Model.Save(Trained.Value.Model, Trained.Value.Data.Schema, path);
+        Stem.SaveModel(Trained.Value.Model, Trained.Value.Data.Schema, path);
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length * 2 / 3)]);
-        Assert.Throws<ModelFormatException>(() => Ctx.Model.Load(path, out _));
+        Assert.Throws<ModelFormatException>(() => Stem.LoadModel(path, out _));
     }
 
     private static void Rewrite(string zipPath, string entrySuffix, Func<byte[], byte[]> change)

@@ -38,18 +38,18 @@ internal static class DiffusionData
                 y[r * genes + j] = (float)(mean + sd * Normal(random));
             }
         }
-        var featureType = views == 1 ? ColumnType.FloatTensor(features) : ColumnType.FloatTensor(views, features);
-        return new InMemoryDataView(new DataViewSchema([
-            new SchemaColumn("Features", featureType),
-            new SchemaColumn("Expression", ColumnType.FloatTensor(genes), GeneNames(genes)),
-        ]), rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
+        var featureType = views == 1 ? ColumnTypes.FloatTensor(features) : ColumnTypes.FloatTensor(views, features);
+        return new InMemoryDataView([
+            SchemaColumns.Create("Features", featureType),
+            SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(genes), GeneNames(genes)),
+        ], rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
     }
 
     public static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 
     public static InMemoryDataView FeaturesOnly(float[] features, int width) =>
-        new(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(width))]), features.Length / width,
+        new([SchemaColumns.Create("Features", ColumnTypes.FloatTensor(width))], features.Length / width,
             new Dictionary<string, Array> { ["Features"] = features });
 
     public static float[] Column(IDataView data, string name, int batchSize = 256) =>

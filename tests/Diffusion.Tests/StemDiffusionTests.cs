@@ -12,7 +12,7 @@ namespace MlNetStem.Diffusion.Tests;
 
 public sealed class StemDiffusionTests(ITestOutputHelper output)
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly SpatialExpressionCatalog Stem = new MLContext(1).SpatialExpression();
 
     /// <summary>Tiny and fast: one block of width 32, few epochs, few draws, a 5-step DPM-Solver++.</summary>
     internal static StemDiffusionOptions Tiny(int seed = 3) => new(Depth: 1, HiddenSize: 32, Heads: 2, Epochs: 3, BatchSize: 32,
@@ -24,9 +24,47 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
     [Fact]
     public void StemDiffusion_PassesTheWorkout()
     {
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Expression", ColumnType.FloatTensor(8))]), 1,
+        var bad = new InMemoryDataView([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(8))], 1,
             new Dictionary<string, Array> { ["Expression"] = new float[8] });
-        EstimatorWorkout.Run(Ctx.Trainers.StemDiffusion(options: Tiny()), DiffusionData.Synthetic(40, 1), bad, "Features");
+        EstimatorWorkout.Run(Stem.Trainers.StemDiffusion(options: Tiny()), DiffusionData.Synthetic(40, 1), bad, "Features");
+    }
+
+    [Fact]
+    public void StemDiffusion_InAnEstimatorChainWithStockTransforms_IsCheckedFirst_AndServesMicrosoftMlCursors()
+    {
+        var ml = new MLContext(4);
+        var data = DiffusionData.Synthetic(40, 14);
+        var broken = ml.Transforms.NormalizeMeanVariance("Normalized", "Features")
+            .Append(ml.SpatialExpression().Trainers.StemDiffusion(featureColumn: "Normalised", options: Tiny() with { Epochs = 1 }));
+        Assert.Equal("Normalised", Assert.Throws<SchemaMismatchException>(() => broken.Fit(new TestKit.ThrowingOnReadDataView(data.Schema))).Column);
+
+        var pipeline = ml.Transforms.NormalizeMeanVariance("Normalized", "Features")
+            .Append(ml.SpatialExpression().Trainers.StemDiffusion(featureColumn: "Normalized", options: Tiny() with { Epochs = 1, PredictionBatchSpots = 16, Workers = 1 }))
+            .Append(ml.Transforms.CopyColumns("Copy", "Score"));
+        var model = pipeline.Fit(data);
+        using var stem = Assert.IsType<StemDiffusionTransformer>(model.ElementAt(1));
+        var scored = model.Transform(data);
+        Assert.Equal(DiffusionData.GeneNames(8), scored.Schema["Copy"].SlotNames!);
+        // The copy is read row by row through ML.NET; the sampler still works a batch of spots at a time (draws per spot are
+        // seeded per spot, so a different batching changes nothing but float rounding).
+        var rows = ml.Data.CreateEnumerable<ScoreRow>(scored, reuseRowObject: false).ToArray();
+        Assert.Equal(40, rows.Length);
+        var direct = DiffusionData.Column(scored, "Score", 16);
+        var viaCursor = rows.SelectMany(r => r.Copy).ToArray();
+        Assert.All(direct.Zip(viaCursor), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
+        var directStd = DiffusionData.Column(scored, "ScoreStd", 16);
+        var stdViaCursor = rows.SelectMany(r => r.ScoreStd).ToArray();
+        Assert.All(directStd.Zip(stdViaCursor), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
+        Assert.True(stdViaCursor.Max() > 0.01, "the draws should differ");
+    }
+
+    public sealed class ScoreRow
+    {
+        [VectorType(8)]
+        public float[] Copy { get; set; } = [];
+
+        [VectorType(8)]
+        public float[] ScoreStd { get; set; } = [];
     }
 
     [Theory]
@@ -43,7 +81,7 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         long trainMs = watch.ElapsedMilliseconds;
         var losses = progress.Statuses.Select(s => double.Parse(s.Split(' ')[3], CultureInfo.InvariantCulture)).ToArray();
         var scored = model.Transform(test);
-        var metrics = Ctx.Evaluation.Evaluate(scored, "Expression", "Score");
+        var metrics = Stem.Evaluate(scored, "Expression", "Score");
         var pcc = Enumerable.Range(0, DiffusionData.DrivenGenes).Select(j => metrics.GeneCorrelations[$"G{j}"]!.Value).ToArray();
         output.WriteLine($"{denoiser}: {model.ParameterCount} parameters, train {trainMs} ms, total {watch.ElapsedMilliseconds} ms; " +
             $"loss first {losses[0]:0.000} last {losses[^1]:0.000}; PCC driven [{string.Join(", ", pcc.Select(p => p.ToString("0.000", CultureInfo.InvariantCulture)))}], " +
@@ -89,7 +127,7 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         var data = DiffusionData.Synthetic(30, 7);
         using var model = Fit(Tiny() with { OutputDraws = true, Draws = 10, IntervalLevels = [0.8, 0.9] }, data);
         var scored = model.Transform(data);
-        Assert.Equal(ColumnType.FloatTensor(10, 8), scored.Schema["ScoreDraws"].Type);
+        Assert.Equal(ColumnTypes.FloatTensor(10, 8), scored.Schema["ScoreDraws"].Type);
         Assert.Equal(DiffusionData.GeneNames(8), scored.Schema["Score"].SlotNames!);
         var batch = scored.ReadBatches(["Score", "ScoreStd", "ScoreDraws", "ScoreLower", "ScoreUpper", "ScoreLower80", "ScoreUpper80",
             "ScoreLower90", "ScoreUpper90"]).Single();
@@ -118,8 +156,8 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         using var model = Fit(Tiny() with { Denoiser = DenoiserKind.Dit, Depth = 2 }, train);
         using var folder = new TempFolder();
         string path = folder.File("stem.zip");
-        Ctx.Model.Save(model, train.Schema, path);
-        var loaded = Assert.IsType<StemDiffusionTransformer>(Ctx.Model.Load(path, out _));
+        Stem.SaveModel(model, train.Schema, path);
+        var loaded = Assert.IsType<StemDiffusionTransformer>(Stem.LoadModel(path, out _));
         using (loaded)
         {
             var expected = DiffusionData.Column(model.Transform(train), "ScoreUpper90");
@@ -143,17 +181,17 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         Assert.NotNull(model.Prior);
         // Even a barely trained residual diffusion predicts about what the ridge it is centred on predicts
         // (less the Monte-Carlo noise of 32 draws).
-        var ridge = Ctx.Trainers.Ridge().Fit(train);
-        double stem = DrivenPcc(Ctx.Evaluation.Evaluate(model.Transform(test), "Expression", "Score"));
-        double baseline = DrivenPcc(Ctx.Evaluation.Evaluate(ridge.Transform(test), "Expression", "Score"));
+        var ridge = Stem.Trainers.Ridge().Fit(train);
+        double stem = DrivenPcc(Stem.Evaluate(model.Transform(test), "Expression", "Score"));
+        double baseline = DrivenPcc(Stem.Evaluate(ridge.Transform(test), "Expression", "Score"));
         output.WriteLine($"ridge prior: driven-gene PCC {stem:0.000} (ridge alone {baseline:0.000})");
         Assert.True(stem > 0.8, $"driven-gene PCC {stem:0.000}");
         Assert.True(stem > baseline - 0.05, $"{stem:0.000} vs ridge {baseline:0.000}");
 
         using var folder = new TempFolder();
         string path = folder.File("stem-prior.zip");
-        Ctx.Model.Save(model, train.Schema, path);
-        using var loaded = Assert.IsType<StemDiffusionTransformer>(Ctx.Model.Load(path, out _));
+        Stem.SaveModel(model, train.Schema, path);
+        using var loaded = Assert.IsType<StemDiffusionTransformer>(Stem.LoadModel(path, out _));
         Assert.Equal(MeanPrior.Ridge, loaded.Options.MeanPrior);
         Assert.Equal(DiffusionData.Column(model.Transform(test), "Score").Select(BitConverter.SingleToInt32Bits),
             DiffusionData.Column(loaded.Transform(test), "Score").Select(BitConverter.SingleToInt32Bits));
@@ -207,11 +245,19 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
     public void Catalog_SeededContexts_GiveIdenticalModels_AndProgressReportsLossAndEta()
     {
         var data = DiffusionData.Synthetic(40, 10);
-        float[] Run() => DiffusionData.Column(new StemContext(42).Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data).Transform(data), "Score");
-        Assert.Equal(Run(), Run());
+        float[] Run(int seed)
+        {
+            var ml = new MLContext(seed);
+            ml.SpatialExpression().Seed = seed;
+            using var fitted = ml.SpatialExpression().Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data);
+            return DiffusionData.Column(fitted.Transform(data), "Score");
+        }
+        Assert.Equal(Run(42), Run(42));
+        Assert.NotEqual(Run(42), Run(43));
         var progress = new RecordingProgress();
-        var ctx = new StemContext(3) { Progress = progress };
-        using var model = ctx.Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data);
+        var ml = new MLContext(3);
+        ml.SpatialExpression().Progress = progress;
+        using var model = ml.SpatialExpression().Trainers.StemDiffusion(options: Tiny() with { Seed = null }).Fit(data);
         Assert.Contains(("training Stem diffusion", (long?)3), progress.Stages);
         Assert.Equal(3, progress.Advanced["training Stem diffusion"]);
         Assert.All(progress.Statuses, s => Assert.Matches(@"^epoch \d/3 loss \d+\.\d{4} ETA \d\d:\d\d:\d\d$", s));

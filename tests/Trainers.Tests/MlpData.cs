@@ -19,14 +19,14 @@ internal static class MlpData
             y[r * 2] = MathF.Sin(x1) + x2 * x2;
             y[r * 2 + 1] = x1 * x3;
         }
-        return new InMemoryDataView(new DataViewSchema([
-            new SchemaColumn("Features", ColumnType.FloatTensor(FeatureCount)),
-            new SchemaColumn("Expression", ColumnType.FloatTensor(2), ["G1", "G2"]),
-        ]), rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
+        return new InMemoryDataView([
+            SchemaColumns.Create("Features", ColumnTypes.FloatTensor(FeatureCount)),
+            SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2), ["G1", "G2"]),
+        ], rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
     }
 
     public static InMemoryDataView FeaturesOnly(float[] features, int width) =>
-        new(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(width))]), features.Length / width,
+        new([SchemaColumns.Create("Features", ColumnTypes.FloatTensor(width))], features.Length / width,
             new Dictionary<string, Array> { ["Features"] = features });
 
     public static float[] Scores(IDataView data) =>

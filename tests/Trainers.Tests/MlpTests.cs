@@ -10,7 +10,8 @@ namespace MlNetStem.Trainers.Tests;
 
 public sealed class MlpTests(ITestOutputHelper output)
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = new(1);
+    private static SpatialExpressionCatalog Stem => Ml.SpatialExpression();
 
     /// <summary>Small and fast: a few epochs of a narrow network.</summary>
     private static MlpOptions Quick(int seed = 7, MlpActivation activation = MlpActivation.Silu, double dropout = 0.1) =>
@@ -22,9 +23,9 @@ public sealed class MlpTests(ITestOutputHelper output)
     [Fact]
     public void Mlp_PassesTheWorkout()
     {
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Expression", ColumnType.FloatTensor(2))]), 1,
+        var bad = new InMemoryDataView([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2))], 1,
             new Dictionary<string, Array> { ["Expression"] = new float[2] });
-        EstimatorWorkout.Run(Ctx.Trainers.Mlp(hiddenSizes: [16], epochs: 3), MlpData.Nonlinear(40, 1), bad, "Features");
+        EstimatorWorkout.Run(Stem.Trainers.Mlp(hiddenSizes: [16], epochs: 3), MlpData.Nonlinear(40, 1), bad, "Features");
     }
 
     [Fact]
@@ -35,8 +36,8 @@ public sealed class MlpTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         using var model = Fit(new MlpOptions(HiddenSizes: [64, 64], Dropout: 0, Epochs: 60, BatchSize: 32, LearningRate: 3e-3, Seed: 5), train);
         watch.Stop();
-        var metrics = Ctx.Evaluation.Evaluate(model.Transform(test), "Expression", "Score");
-        var ridge = Ctx.Evaluation.Evaluate(Ctx.Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
+        var metrics = Stem.Evaluate(model.Transform(test), "Expression", "Score");
+        var ridge = Stem.Evaluate(Stem.Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
         output.WriteLine($"MLP 3→64→64→2, 600 rows × 60 epochs: {watch.ElapsedMilliseconds} ms; held-out MSE {metrics.Mse:0.0000}, " +
             $"PCC G1 {metrics.GeneCorrelations["G1"]:0.000} G2 {metrics.GeneCorrelations["G2"]:0.000}; ridge MSE {ridge.Mse:0.000}");
         Assert.True(metrics.Mse < 0.05, $"held-out MSE {metrics.Mse}");
@@ -60,16 +61,69 @@ public sealed class MlpTests(ITestOutputHelper output)
         Assert.NotEqual(pa, MlpData.Scores(c.Transform(test)));
     }
 
+    private static MLContext Seeded(int seed)
+    {
+        var ml = new MLContext(seed);
+        ml.SpatialExpression().Seed = seed;
+        return ml;
+    }
+
     [Fact]
     public void Catalog_SeededContexts_GiveIdenticalModels()
     {
         var train = MlpData.Nonlinear(60, 6);
-        float[] Run() => MlpData.Scores(new StemContext(42).Trainers.Mlp(hiddenSizes: [8], epochs: 3).Fit(train).Transform(train));
-        Assert.Equal(Run(), Run());
-        var estimator = new StemContext(42).Trainers.Mlp();
+        float[] Run(int seed) => MlpData.Scores(Seeded(seed).SpatialExpression().Trainers.Mlp(hiddenSizes: [8], epochs: 3).Fit(train).Transform(train));
+        Assert.Equal(Run(42), Run(42));
+        Assert.NotEqual(Run(42), Run(43));
+        var estimator = Seeded(42).SpatialExpression().Trainers.Mlp();
         Assert.NotNull(estimator.Options.Seed);
+        Assert.Equal(estimator.Options.Seed, Seeded(42).SpatialExpression().Trainers.Mlp().Options.Seed);
         Assert.Equal([256], estimator.Options.EffectiveHiddenSizes);
         Assert.Equal(200, estimator.Options.Epochs);
+        // One context hands successive trainers successive seeds; an explicit seed wins.
+        var stem = Seeded(42).SpatialExpression();
+        Assert.NotEqual(stem.Trainers.Mlp().Options.Seed, stem.Trainers.Mlp().Options.Seed);
+        Assert.Equal(5, stem.Trainers.Mlp(seed: 5).Options.Seed);
+    }
+
+    [Fact]
+    public void Catalog_Progress_ReachesTheTrainers()
+    {
+        var progress = new RecordingProgress();
+        var ml = new MLContext(2);
+        ml.SpatialExpression().Progress = progress;
+        using var _ = ml.SpatialExpression().Trainers.Mlp(hiddenSizes: [4], epochs: 2).Fit(MlpData.Nonlinear(20, 20));
+        Assert.Contains(("training MLP", (long?)2), progress.Stages);
+        Assert.Equal(2, progress.Advanced["training MLP"]);
+    }
+
+    [Fact]
+    public void Trainers_ComposeWithStockTransforms_AndTheChainChecksSchemaBeforeReading()
+    {
+        var ml = new MLContext(3);
+        var data = MlpData.Nonlinear(60, 21);
+        // ML.NET builds the feature vector (a copy, then a concatenation with itself); our trainer reads it through a row cursor.
+        var pipeline = ml.Transforms.CopyColumns("Raw", "Features")
+            .Append(ml.Transforms.Concatenate("Wide", "Raw", "Features"))
+            .Append(ml.SpatialExpression().Trainers.Mlp(featureColumn: "Wide", hiddenSizes: [8], epochs: 3, seed: 4));
+        var model = pipeline.Fit(data);
+        using var mlp = model.LastTransformer;
+        Assert.Equal(2 * MlpData.FeatureCount, mlp.FeatureCount);
+        var scores = MlpData.Scores(model.Transform(data));
+        Assert.Equal(60 * 2, scores.Length);
+        Assert.All(scores, s => Assert.True(float.IsFinite(s)));
+        Assert.Equal(["G1", "G2"], model.Transform(data).Schema["Score"].SlotNames!);
+        // The trainer's own ONNX export is found in the mixed chain.
+        using var folder = new TempFolder();
+        ml.SpatialExpression().ExportOnnx(model, folder.File("chain.onnx"));
+        using var session = OnnxSession.Load(folder.File("chain.onnx"));
+        Assert.Equal(new long[] { -1, 2 * MlpData.FeatureCount }, Assert.Single(session.Inputs).Dimensions);
+
+        // The whole chain is checked before any data is read: a misspelt feature column after the stock transforms.
+        var broken = ml.Transforms.CopyColumns("Raw", "Features")
+            .Append(ml.SpatialExpression().Trainers.Mlp(featureColumn: "Wdie", hiddenSizes: [8], epochs: 3));
+        var error = Assert.Throws<SchemaMismatchException>(() => broken.Fit(new ThrowingOnReadDataView(data.Schema)));
+        Assert.Equal("Wdie", error.Column);
     }
 
     [Fact]
@@ -80,8 +134,8 @@ public sealed class MlpTests(ITestOutputHelper output)
         using var model = Fit(Quick(activation: MlpActivation.Gelu) with { EarlyStoppingPatience = 2 }, train);
         using var folder = new TempFolder();
         string path = folder.File("mlp.zip");
-        Ctx.Model.Save(model, train.Schema, path);
-        var loaded = Assert.IsType<MlpTransformer>(Ctx.Model.Load(path, out _));
+        Stem.SaveModel(model, train.Schema, path);
+        var loaded = Assert.IsType<MlpTransformer>(Stem.LoadModel(path, out _));
         using (loaded)
         {
             var expected = MlpData.Scores(model.Transform(test));
@@ -164,8 +218,8 @@ public sealed class MlpTests(ITestOutputHelper output)
         using var model = Fit(Quick(), MlpData.Nonlinear(20, 15));
         var error = Assert.Throws<SchemaMismatchException>(() => model.Transform(MlpData.FeaturesOnly(new float[4], 4)));
         Assert.Equal("Features", error.Column);
-        Assert.Contains("[3]", error.Message);
-        Assert.Contains("[4]", error.Message);
+        Assert.Contains(ColumnTypes.FloatTensor(3).ToString(), error.Message);
+        Assert.Contains(ColumnTypes.FloatTensor(4).ToString(), error.Message);
     }
 
     [Fact]

@@ -23,6 +23,7 @@ public sealed class FeaturizeMorphologyEstimator(string outputColumn, string inp
     /// <inheritdoc />
     public FeaturizeMorphologyTransformer Fit(IDataView input)
     {
+        GetOutputSchema(SchemaShapes.From(input.Schema));
         // The patch shape (3 × H × W) is checked on the schema: shapes carry no vector sizes.
         var transformer = new FeaturizeMorphologyTransformer(outputColumn, inputColumn, dihedralViews);
         transformer.GetOutputSchema(input.Schema);
