@@ -8,7 +8,7 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class DihedralTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
 
     private static float[] Ramp(int channels, int size) =>
         Enumerable.Range(0, channels * size * size).Select(i => (float)i).ToArray();
@@ -44,7 +44,7 @@ public class DihedralTests
         var random = new Random(seed);
         var values = new float[rows * 3 * size * size];
         for (int i = 0; i < values.Length; i++) values[i] = (float)random.NextDouble();
-        return new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, size, size))]), rows,
+        return new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, size, size))]), rows,
             new Dictionary<string, Array> { ["Patch"] = values });
     }
 
@@ -52,13 +52,13 @@ public class DihedralTests
     public void FeaturizeMorphology_DihedralViews_PassesTheWorkout_AndViewZeroIsThePlainFeatures()
     {
         var patches = Patches(3, 32, 1);
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.Text)]), 1, new Dictionary<string, Array> { ["Patch"] = new[] { "x" } });
-        EstimatorWorkout.Run(Ctx.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true), patches, bad, "Patch");
+        var bad = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.Text)]), 1, new Dictionary<string, Array> { ["Patch"] = new[] { "x" } });
+        EstimatorWorkout.Run(Ml.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true), patches, bad, "Patch");
 
-        var views = Ctx.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true).Fit(patches).Transform(patches);
-        Assert.Equal(ColumnType.FloatTensor(8, MorphologyFeatures.Count), views.Schema["Views"].Type);
-        var plain = Ctx.Transforms.FeaturizeMorphology("Plain", "Patch").Fit(patches).Transform(patches).ReadBatches(["Plain"]).Single().GetFloats("Plain");
-        var first = Ctx.Transforms.SelectView("First", "Views").Fit(views).Transform(views).ReadBatches(["First"]).Single().GetFloats("First");
+        var views = Ml.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true).Fit(patches).Transform(patches);
+        Assert.Equal(ColumnTypes.FloatTensor(8, MorphologyFeatures.Count), views.Schema["Views"].Type);
+        var plain = Ml.Transforms.FeaturizeMorphology("Plain", "Patch").Fit(patches).Transform(patches).ReadBatches(["Plain"]).Single().GetFloats("Plain");
+        var first = Ml.Transforms.SelectView("First", "Views").Fit(views).Transform(views).ReadBatches(["First"]).Single().GetFloats("First");
         Assert.Equal(plain, first);
     }
 
@@ -76,9 +76,9 @@ public class DihedralTests
             stripes[plane + y * size + x] = dark ? 0.15f : 0.6f;
             stripes[2 * plane + y * size + x] = dark ? 0.5f : 0.8f;
         }
-        var patches = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, size, size))]), 1,
+        var patches = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, size, size))]), 1,
             new Dictionary<string, Array> { ["Patch"] = stripes });
-        var views = Ctx.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true).Fit(patches).Transform(patches)
+        var views = Ml.Transforms.FeaturizeMorphology("Views", "Patch", dihedralViews: true).Fit(patches).Transform(patches)
             .ReadBatches(["Views"]).Single().GetFloats("Views");
         var names = MorphologyFeatures.Names.ToList();
         int cx = names.IndexOf("haematoxylin_contrast_x"), cy = names.IndexOf("haematoxylin_contrast_y"), d = names.Count;
@@ -89,24 +89,24 @@ public class DihedralTests
     [Fact]
     public void SelectView_PassesTheWorkout_AndRejectsAMissingView()
     {
-        var data = new InMemoryDataView(new DataViewSchema([new SchemaColumn("V", ColumnType.FloatTensor(2, 3), ["a0", "b0", "c0", "a1", "b1", "c1"])]), 2,
+        var data = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("V", ColumnTypes.FloatTensor(2, 3), ["a0", "b0", "c0", "a1", "b1", "c1"])]), 2,
             new Dictionary<string, Array> { ["V"] = new float[] { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 } });
-        var flat = new InMemoryDataView(new DataViewSchema([new SchemaColumn("V", ColumnType.FloatTensor(6))]), 1, new Dictionary<string, Array> { ["V"] = new float[6] });
-        EstimatorWorkout.Run(Ctx.Transforms.SelectView("One", "V", view: 1), data, flat, "V");
-        var one = Ctx.Transforms.SelectView("One", "V", view: 1).Fit(data).Transform(data);
+        var flat = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("V", ColumnTypes.FloatTensor(6))]), 1, new Dictionary<string, Array> { ["V"] = new float[6] });
+        EstimatorWorkout.Run(Ml.Transforms.SelectView("One", "V", view: 1), data, flat, "V");
+        var one = Ml.Transforms.SelectView("One", "V", view: 1).Fit(data).Transform(data);
         Assert.Equal([4f, 5, 6, 10, 11, 12], one.ReadBatches(["One"]).Single().GetFloats("One"));
         Assert.Equal(["a1", "b1", "c1"], one.Schema["One"].SlotNames!);
-        Assert.Throws<SchemaMismatchException>(() => Ctx.Transforms.SelectView("X", "V", view: 2).Fit(data));
+        Assert.Throws<SchemaMismatchException>(() => Ml.Transforms.SelectView("X", "V", view: 2).Fit(data));
     }
 
     [Fact]
     public void StandardPipeline_WithDihedralViews_RegressorsSeeViewZeroAndDiffusionAllViews()
     {
-        var train = Ctx.Data.TakeRows(Her2stLoader.Load(RepositoryPaths.Her2st("C2")).Data, 40);
-        var ridge = MlNetStem.Host.StandardPipeline.Build(Ctx, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true)).Fit(train);
+        var train = Ml.Data.TakeRows(Her2stLoader.Load(RepositoryPaths.Her2st("C2")).Data, 40);
+        var ridge = MlNetStem.Host.StandardPipeline.Build(Ml, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true)).Fit(train);
         Assert.Contains(ridge, t => t is MlNetStem.Transforms.Features.SelectViewTransformer);
         Assert.Equal(MorphologyFeatures.Count, ((MlNetStem.Trainers.Ridge.RidgeTransformer)ridge.LastTransformer).FeatureCount);
-        var stem = MlNetStem.Host.StandardPipeline.Build(Ctx, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true,
+        var stem = MlNetStem.Host.StandardPipeline.Build(Ml, new MlNetStem.Host.PipelineSettings(Genes: 5, PatchPixels: 32, DihedralViews: true,
             Trainer: "stem-fast", Epochs: 1)).Fit(train);
         var diffusion = (MlNetStem.Trainers.Diffusion.StemDiffusionTransformer)stem.LastTransformer;
         Assert.Equal(8, diffusion.Views);

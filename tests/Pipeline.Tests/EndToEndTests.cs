@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MlNetStem.Data;
 using MlNetStem.Host;
 using MlNetStem.TestKit;
@@ -11,34 +10,45 @@ public class EndToEndTests
     [Fact]
     public void BundledSample_TrainSaveLoadPredict_IsIdentical_AndBeatsChance()
     {
-        var ctx = new StemContext(1);
+        var ml = SeededContext.Create(1);
         var train = Her2stLoader.Load(RepositoryPaths.Her2st("C2")).Data;
         var test = Her2stLoader.Load(RepositoryPaths.Her2st("C3")).Data;
-        var model = StandardPipeline.Build(ctx, new PipelineSettings(Genes: 50, PatchPixels: 112)).Fit(train);
+        var model = StandardPipeline.Build(ml, new PipelineSettings(Genes: 50, PatchPixels: 112)).Fit(train);
         using var folder = new TempFolder();
-        ctx.Model.Save(model, train.Schema, folder.File("model.zip"));
-        var loaded = ctx.Model.Load(folder.File("model.zip"), out var schema);
-        Assert.Equal(train.Schema.ToString(), schema!.ToString());
+        ml.SpatialExpression().SaveModel(model, train.Schema, folder.File("model.zip"));
+        var loaded = ml.SpatialExpression().LoadModel(folder.File("model.zip"), out var schema);
+        Assert.NotNull(schema);
+        Assert.Equal(train.Schema.Describe(), schema.Describe());
+        Assert.Equal(train.Schema["Counts"].SlotNames, schema["Counts"].SlotNames);
 
-        var direct = ctx.Data.Cache(model.Transform(test), "Barcode", "Expression", "Score");
-        var reloaded = ctx.Data.Cache(loaded.Transform(test), "Barcode", "Expression", "Score");
+        var direct = DataViewMaterializer.Materialize(model.Transform(test), ["Barcode", "Expression", "Score"]);
+        var reloaded = DataViewMaterializer.Materialize(loaded.Transform(test), ["Barcode", "Expression", "Score"]);
         DataViewAssert.Equal(direct, reloaded);
-        var metrics = ctx.Evaluation.Evaluate(direct);
+        var metrics = ml.SpatialExpression().Evaluate(direct);
         Assert.Equal(50, metrics.GeneCount);
         Assert.True(metrics.MeanPcc > 0.1, $"mean PCC {metrics.MeanPcc}");
     }
 
+    /// <summary>
+    /// One spot given as a plain C# object is predicted exactly as in a batch over the section. The old single-row
+    /// PredictionEngine is gone (MlNetStem components compute batches, so ML.NET's row-to-row engine does not apply):
+    /// the object goes in through ML.NET's LoadFromEnumerable and the prediction comes back through CreateEnumerable.
+    /// </summary>
     [Fact]
-    public void PredictionEngine_OneSpot_MatchesBatchPrediction()
+    public void OneSpotAsAPlainObject_MatchesBatchPrediction()
     {
-        var ctx = new StemContext(1);
+        SlideDataViewType.EnsureRegistered();
+        var ml = SeededContext.Create(1);
         var train = Her2stLoader.Load(RepositoryPaths.Her2st("C2")).Data;
-        var model = StandardPipeline.Build(ctx, new PipelineSettings(Genes: 20, PatchPixels: 64)).Fit(train);
+        var model = StandardPipeline.Build(ml, new PipelineSettings(Genes: 20, PatchPixels: 64)).Fit(train);
         var first = train.ReadBatches(["PixelX", "PixelY", "Image"]).First();
-        var engine = ctx.Model.CreatePredictionEngine<SpotInput, SpotPrediction>(model);
-        var one = engine.Predict(new SpotInput { PixelX = first.GetDoubles("PixelX")[0], PixelY = first.GetDoubles("PixelY")[0], Image = first.GetImages("Image")[0] });
+        var spot = new SpotInput { PixelX = first.GetDoubles("PixelX")[0], PixelY = first.GetDoubles("PixelY")[0], Image = first.GetImages("Image")[0] };
+        var input = ml.Data.LoadFromEnumerable([spot]);
+        Assert.Equal(ColumnTypes.Image, input.Schema["Image"].Type);
+        var one = ml.Data.CreateEnumerable<SpotPrediction>(model.Transform(input), reuseRowObject: false).Single();
         var spotsOnly = Her2stLoader.Load(RepositoryPaths.Her2st("C2"), new Her2stLoadOptions(RequireCounts: false)).Data;
         var batch = model.Transform(spotsOnly).ReadBatches(["Score"], 1).First().GetFloats("Score");
+        Assert.Equal(20, one.Score.Length);
         Assert.Equal(batch, one.Score);
     }
 
@@ -51,6 +61,7 @@ public class EndToEndTests
 
     public sealed class SpotPrediction
     {
+        [VectorType(20)]
         public float[] Score { get; set; } = [];
     }
 }

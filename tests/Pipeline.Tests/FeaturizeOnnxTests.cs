@@ -14,7 +14,7 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class FeaturizeOnnxTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
     private static readonly float[] ImageNetMean = [0.485f, 0.456f, 0.406f];
     private static readonly float[] ImageNetStd = [0.229f, 0.224f, 0.225f];
 
@@ -25,7 +25,7 @@ public class FeaturizeOnnxTests
         var rng = new Random(seed);
         var values = new float[rows * 3 * size * size];
         for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
-        return new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(3, size, size))]),
+        return new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, size, size))]),
             rows, new Dictionary<string, Array> { ["Patch"] = values });
     }
 
@@ -87,9 +87,9 @@ public class FeaturizeOnnxTests
     [Fact]
     public void FeaturizeOnnx_PassesTheWorkout()
     {
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(5))]), 1,
+        var bad = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(5))]), 1,
             new Dictionary<string, Array> { ["Patch"] = new float[5] });
-        var estimator = Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2));
+        var estimator = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2));
         EstimatorWorkout.Run(estimator, Patches(3, 224), bad, "Patch");
     }
 
@@ -99,8 +99,8 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string image = ImagingTests.CoordinateImage(folder);
         var spots = PatchAndFeatureTests.Spots(image, 1.0, (50, 50), (100, 80));
-        var pipeline = Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 224)
-            .Append(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit));
+        var pipeline = Ml.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 224)
+            .Append(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit));
         var output = pipeline.Fit(spots).Transform(spots);
         var embedding = Column(output, "Embedding");
         Assert.Equal(2 * 64, embedding.Length);
@@ -112,14 +112,14 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_EqualsABareSessionOnTheNormalizedPatches()
     {
         var data = Patches(3, 224);
-        var transformer = Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2)).Fit(data);
+        var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2)).Fit(data);
         var output = transformer.Transform(data);
         var expected = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 3);
         AssertClose(expected, Column(output, "Embedding"));
         var column = output.Schema["Embedding"];
-        Assert.Equal(ColumnType.FloatTensor(64), column.Type);
+        Assert.Equal(ColumnTypes.FloatTensor(64), column.Type);
         Assert.Equal("tiny-vit-s16:0", column.SlotNames![0]);
-        Assert.Equal("tiny-vit-s16:63", column.SlotNames[63]);
+        Assert.Equal("tiny-vit-s16:63", column.SlotNames![63]);
         transformer.Dispose();
     }
 
@@ -130,11 +130,11 @@ public class FeaturizeOnnxTests
         string other = folder.File("other-vit.onnx");
         TinyVitModel.Save(other, seed: 7);
         var data = Patches(2, 224);
-        var output = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, other).Fit(data).Transform(data);
+        var output = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, other).Fit(data).Transform(data);
         var column = output.Schema["Embedding"];
-        Assert.Equal(ColumnType.FloatTensor(128), column.Type);
+        Assert.Equal(ColumnTypes.FloatTensor(128), column.Type);
         Assert.Equal("tiny-vit-s16:0", column.SlotNames![0]);
-        Assert.Equal("other-vit:0", column.SlotNames[64]);
+        Assert.Equal("other-vit:0", column.SlotNames![64]);
         var normalized = Normalize((float[])data.GetColumnArray("Patch"));
         var first = BareRun(TinyVit, normalized, 2);
         var second = BareRun(other, normalized, 2);
@@ -146,17 +146,17 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_SameModelTwice_GetsDistinctSlotNames()
     {
         var data = Patches(1, 224);
-        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data);
+        var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data);
         var column = transformer.GetOutputSchema(data.Schema)["Embedding"];
         Assert.Equal(128, column.SlotNames!.Distinct().Count());
         Assert.Equal("tiny-vit-s16#2:0", column.SlotNames![64]);
 
         // Saved once, loaded into both slots.
         using var folder = new TempFolder();
-        Ctx.Model.Save(transformer, data.Schema, folder.File("m.zip"));
+        Ml.SpatialExpression().SaveModel(transformer, data.Schema, folder.File("m.zip"));
         using (var zip = System.IO.Compression.ZipFile.OpenRead(folder.File("m.zip")))
             Assert.Single(zip.Entries, e => e.Name.EndsWith(".onnx", StringComparison.Ordinal));
-        var embedding = Column(Ctx.Model.Load(folder.File("m.zip"), out _).Transform(data), "Embedding");
+        var embedding = Column(Ml.SpatialExpression().LoadModel(folder.File("m.zip"), out _).Transform(data), "Embedding");
         Assert.Equal(embedding[..64], embedding[64..]);
     }
 
@@ -164,9 +164,9 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_MeanPooling_AveragesPatchTokensAndDiffersFromCls()
     {
         var data = Patches(2, 224);
-        var mean = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var mean = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, Pooling: OnnxPooling.Mean)])).Fit(data).Transform(data), "Embedding");
-        var cls = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var cls = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
         Assert.True(mean.Zip(cls).Max(p => Math.Abs(p.First - p.Second)) > 1e-2f, "mean pooling should differ from the CLS token");
 
         var tokens = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 2, TinyVitModel.TokensOutputName);
@@ -185,9 +185,9 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_ClsPoolingOfTheTokensOutput_EqualsTheClsOutput()
     {
         var data = Patches(2, 224);
-        var fromTokens = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var fromTokens = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, OutputName: TinyVitModel.TokensOutputName)])).Fit(data).Transform(data), "Embedding");
-        var cls = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var cls = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
         AssertClose(cls, fromTokens);
     }
 
@@ -195,7 +195,7 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_Patch112_IsResizedBilinearlyTo224()
     {
         var data = Patches(2, 112);
-        var output = Column(Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var output = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
 
         // Reference: 2× upsampling with half-pixel centres, edges clamped (torch bilinear, align_corners=False).
         var source = (float[])data.GetColumnArray("Patch");
@@ -224,7 +224,7 @@ public class FeaturizeOnnxTests
     {
         var data = Patches(1, 224);
         float[] mean = [0.1f, 0.2f, 0.3f], std = [0.5f, 0.6f, 0.7f];
-        var output = Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var output = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, Mean: mean, Std: std, Channels: ChannelOrder.Bgr)])).Fit(data).Transform(data), "Embedding");
         var patch = (float[])data.GetColumnArray("Patch");
         int plane = 224 * 224;
@@ -238,7 +238,7 @@ public class FeaturizeOnnxTests
     [Fact]
     public void FeaturizeOnnx_MissingModel_IsFileNotFoundNamingIt()
     {
-        var error = Assert.Throws<FileNotFoundException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", "/nonexistent/uni.onnx"));
+        var error = Assert.Throws<FileNotFoundException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch", "/nonexistent/uni.onnx"));
         Assert.Contains("/nonexistent/uni.onnx", error.Message);
     }
 
@@ -247,7 +247,7 @@ public class FeaturizeOnnxTests
     {
         using var folder = new TempFolder();
         string model = VectorModel(folder);
-        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        var error = Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch", model));
         Assert.Contains("vector.onnx", error.Message);
         Assert.Contains("rank-4 float tensor [N,3,H,W]", error.Message);
         Assert.Contains("x: Float[N,4]", error.Message);
@@ -259,7 +259,7 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string model = folder.File("garbage.onnx");
         File.WriteAllText(model, "not a protobuf");
-        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        var error = Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch", model));
         Assert.Contains("garbage.onnx' could not be loaded", error.Message);
     }
 
@@ -268,7 +268,7 @@ public class FeaturizeOnnxTests
     {
         using var folder = new TempFolder();
         string model = ImageToImageModel(folder);
-        var error = Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", model));
+        var error = Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch", model));
         Assert.Contains("image-to-image.onnx", error.Message);
         Assert.Contains("[N,D] or [N,T,D]", error.Message);
     }
@@ -277,14 +277,14 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_BadEncoderChoices_AreRejectedBeforeRunning()
     {
         ArgumentException Fails(OnnxEncoderOptions encoder) => Assert.ThrowsAny<ArgumentException>(() =>
-            Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [encoder])));
+            Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [encoder])));
         Assert.Contains("mean pooling needs a [N,T,D]", Fails(new OnnxEncoderOptions(TinyVit, OutputName: "cls_token", Pooling: OnnxPooling.Mean)).Message);
         Assert.Contains("no output 'logits'", Fails(new OnnxEncoderOptions(TinyVit, OutputName: "logits")).Message);
         Assert.Contains("no input 'image'", Fails(new OnnxEncoderOptions(TinyVit, InputName: "image")).Message);
         Assert.Contains("fixed height of 224", Fails(new OnnxEncoderOptions(TinyVit, InputSize: 256)).Message);
         Assert.Contains("std must be three positive", Fails(new OnnxEncoderOptions(TinyVit, Std: [1, 0, 1])).Message);
-        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], BatchSize: 0)));
-        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch"));
+        Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], BatchSize: 0)));
+        Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch"));
     }
 
     [Theory]
@@ -292,11 +292,17 @@ public class FeaturizeOnnxTests
     [InlineData(3, 224, 0)]
     public void FeaturizeOnnx_WrongPatchShape_IsASchemaErrorNamingTheColumn(int channels, int height, int width)
     {
-        var type = width == 0 ? ColumnType.FloatTensor(channels, height) : ColumnType.FloatTensor(channels, height, width);
-        var schema = new SchemaShape([new SchemaShapeColumn("Patch", type)]);
-        var error = Assert.Throws<SchemaMismatchException>(() => Ctx.Transforms.FeaturizeOnnx("E", "Patch", TinyVit).GetOutputSchema(schema));
+        // Microsoft.ML shapes carry no vector sizes: the patch shape is checked on the schema, at Fit, before any data is read.
+        var type = width == 0 ? ColumnTypes.FloatTensor(channels, height) : ColumnTypes.FloatTensor(channels, height, width);
+        var data = new ThrowingOnReadDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", type)]));
+        var estimator = Ml.Transforms.FeaturizeOnnx("E", "Patch", TinyVit);
+        var error = Assert.Throws<SchemaMismatchException>(() => estimator.Fit(data));
         Assert.Equal("Patch", error.Column);
         Assert.Contains("3×H×W", error.Message);
+        // A fitted featurizer rejects the same wrong shape at Transform.
+        var fitted = estimator.Fit(Patches(1, 224));
+        Assert.Equal("Patch", Assert.Throws<SchemaMismatchException>(() => fitted.Transform(data)).Column);
+        fitted.Dispose();
     }
 
     [Fact]
@@ -306,12 +312,12 @@ public class FeaturizeOnnxTests
         string copy = folder.File("copy.onnx");
         File.Copy(TinyVit, copy);
         var data = Patches(1, 224);
-        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", copy).Fit(data);
+        var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", copy).Fit(data);
         var expected = Column(transformer.Transform(data), "Embedding");
         string archive = folder.File("model.zip");
-        Ctx.Model.Save(transformer, data.Schema, archive);
+        Ml.SpatialExpression().SaveModel(transformer, data.Schema, archive);
         File.Delete(copy);
-        var loaded = Ctx.Model.Load(archive, out _);
+        var loaded = Ml.SpatialExpression().LoadModel(archive, out _);
         Assert.Equal(expected, Column(loaded.Transform(data), "Embedding"));
     }
 
@@ -319,7 +325,7 @@ public class FeaturizeOnnxTests
     public void FeaturizeOnnx_Disposed_RefusesToRun()
     {
         var data = Patches(1, 224);
-        var transformer = Ctx.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data);
+        var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data);
         Assert.Single(Column(transformer.Transform(data), "Embedding").Chunk(64));
         transformer.Dispose();
         Assert.Throws<ObjectDisposedException>(() => Column(transformer.Transform(data), "Embedding"));
@@ -341,7 +347,7 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string cache = folder.File("cache");
         var data = Patches(1, 224);
-        FeaturizeOnnxTransformer Fresh() => Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        FeaturizeOnnxTransformer Fresh() => Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit)], CacheDirectory: cache)).Fit(data);
 
         var computed = Column(Fresh().Transform(data), "Embedding");
@@ -372,10 +378,10 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string cache = folder.File("cache");
         var data = Patches(2, 224);
-        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
-        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit, Pooling: OnnxPooling.Mean)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit, Pooling: OnnxPooling.Mean)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
         var other = Patches(2, 224, seed: 2);
-        Column(Ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
+        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
         Assert.Equal(6, Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories).Length);
     }
 

@@ -255,8 +255,8 @@ public class FormatTests
         var section = SectionLoader.Load(hest.Root);
         Assert.Null(section.MicronsPerPixel);
         Assert.Contains(section.Notes, n => n.StartsWith("µm per pixel unknown"));
-        var ctx = new StemContext(1);
-        var patches = ctx.Transforms.LoadPatches("Patch", "Image", 112, 32).Fit(section.Data).Transform(section.Data);
+        var ml = SeededContext.Create(1);
+        var patches = ml.Transforms.LoadPatches("Patch", "Image", 112, 32).Fit(section.Data).Transform(section.Data);
         var error = Assert.ThrowsAny<Exception>(() => { _ = patches.ReadBatches(["Patch"]).First(); });
         Assert.Matches("(?i)microns.per.pixel", error.Message);
     }
@@ -352,15 +352,15 @@ public class FormatTests
         RequirePython();
         using var folder = new TempFolder();
         string[] genes = ["ERBB2", "ESR1", "KRT5"];
-        var schema = new DataViewSchema(
+        var schema = SchemaExtensions.Create(
         [
-            new SchemaColumn(SpotColumns.Barcode, ColumnType.Text),
-            new SchemaColumn(SpotColumns.ArrayX, ColumnType.Int32),
-            new SchemaColumn(SpotColumns.ArrayY, ColumnType.Int32),
-            new SchemaColumn(SpotColumns.PixelX, ColumnType.Float64),
-            new SchemaColumn(SpotColumns.PixelY, ColumnType.Float64),
-            new SchemaColumn("Score", ColumnType.FloatTensor(3), genes),
-            new SchemaColumn("ScoreStd", ColumnType.FloatTensor(3), genes),
+            SchemaColumns.Create(SpotColumns.Barcode, ColumnTypes.Text),
+            SchemaColumns.Create(SpotColumns.ArrayX, ColumnTypes.Int32),
+            SchemaColumns.Create(SpotColumns.ArrayY, ColumnTypes.Int32),
+            SchemaColumns.Create(SpotColumns.PixelX, ColumnTypes.Float64),
+            SchemaColumns.Create(SpotColumns.PixelY, ColumnTypes.Float64),
+            SchemaColumns.Create("Score", ColumnTypes.FloatTensor(3), genes),
+            SchemaColumns.Create("ScoreStd", ColumnTypes.FloatTensor(3), genes),
         ]);
         var view = new InMemoryDataView(schema, 2, new Dictionary<string, Array>
         {
@@ -400,11 +400,11 @@ public class FormatTests
         RequirePython();
         using var folder = new TempFolder();
         // Train the CLI's standard pipeline on the bundled section (small and fast settings).
-        var ctx = new StemContext(1);
+        var ml = SeededContext.Create(1);
         var c2 = Her2stLoader.Load(RepositoryPaths.Her2st("C2"));
-        var model = StandardPipeline.Build(ctx, new PipelineSettings(Genes: 12, PatchPixels: 32)).Fit(c2.Data);
+        var model = StandardPipeline.Build(ml, new PipelineSettings(Genes: 12, PatchPixels: 32)).Fit(c2.Data);
         string modelPath = folder.File("model.zip");
-        ctx.Model.Save(model, c2.Data.Schema, modelPath);
+        ml.SpatialExpression().SaveModel(model, c2.Data.Schema, modelPath);
         var panel = ((IEnumerable<ITransformer>)model).OfType<SelectGenesTransformer>().Single().Genes;
 
         // A HEST-like sample cut from the same H&E: a pyramidal TIFF crop, spots shifted into it,

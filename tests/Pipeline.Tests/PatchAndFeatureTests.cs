@@ -8,13 +8,13 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class PatchAndFeatureTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
 
     internal static InMemoryDataView Spots(string image, double? mpp, params (double X, double Y)[] centres) => new(
-        new DataViewSchema([
-            new SchemaColumn("Image", ColumnType.Image),
-            new SchemaColumn("PixelX", ColumnType.Float64),
-            new SchemaColumn("PixelY", ColumnType.Float64),
+        SchemaExtensions.Create([
+            SchemaColumns.Create("Image", ColumnTypes.Image),
+            SchemaColumns.Create("PixelX", ColumnTypes.Float64),
+            SchemaColumns.Create("PixelY", ColumnTypes.Float64),
         ]), centres.Length, new Dictionary<string, Array>
         {
             ["Image"] = centres.Select(_ => new SlideReference(image, mpp)).ToArray(),
@@ -23,7 +23,7 @@ public class PatchAndFeatureTests
         });
 
     private static InMemoryDataView NoImage() => new(
-        new DataViewSchema([new SchemaColumn("Image", ColumnType.Text), new SchemaColumn("PixelX", ColumnType.Float64), new SchemaColumn("PixelY", ColumnType.Float64)]),
+        SchemaExtensions.Create([SchemaColumns.Create("Image", ColumnTypes.Text), SchemaColumns.Create("PixelX", ColumnTypes.Float64), SchemaColumns.Create("PixelY", ColumnTypes.Float64)]),
         1, new Dictionary<string, Array> { ["Image"] = new[] { "x" }, ["PixelX"] = new[] { 1.0 }, ["PixelY"] = new[] { 1.0 } });
 
     [Fact]
@@ -31,7 +31,7 @@ public class PatchAndFeatureTests
     {
         using var folder = new TempFolder();
         string image = ImagingTests.CoordinateImage(folder);
-        EstimatorWorkout.Run(Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 16, sizePixels: 16), Spots(image, 1.0, (50, 50), (100, 80)), NoImage(), "Image");
+        EstimatorWorkout.Run(Ml.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 16, sizePixels: 16), Spots(image, 1.0, (50, 50), (100, 80)), NoImage(), "Image");
     }
 
     [Fact]
@@ -39,10 +39,10 @@ public class PatchAndFeatureTests
     {
         using var folder = new TempFolder();
         string image = ImagingTests.CoordinateImage(folder);
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 32, 32).Fit(Spots(image, 1.0, (50, 50), (100, 80))).Transform(Spots(image, 1.0, (50, 50), (100, 80)));
-        var cached = Ctx.Data.Cache(patches);
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Patch", ColumnType.FloatTensor(5))]), 1, new Dictionary<string, Array> { ["Patch"] = new float[5] });
-        EstimatorWorkout.Run(Ctx.Transforms.FeaturizeMorphology("Features", "Patch"), cached, bad, "Patch");
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 32, 32).Fit(Spots(image, 1.0, (50, 50), (100, 80))).Transform(Spots(image, 1.0, (50, 50), (100, 80)));
+        var cached = Ml.Data.Cache(patches);
+        var bad = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(5))]), 1, new Dictionary<string, Array> { ["Patch"] = new float[5] });
+        EstimatorWorkout.Run(Ml.Transforms.FeaturizeMorphology("Features", "Patch"), cached, bad, "Patch");
     }
 
     [Fact]
@@ -52,7 +52,7 @@ public class PatchAndFeatureTests
         string image = ImagingTests.CoordinateImage(folder);
         // 2 µm per pixel, 40 µm patch → 20 source pixels → 20 output pixels: identity.
         var data = Spots(image, 2.0, (100, 60));
-        var patch = Ctx.Transforms.LoadPatches("Patch", "Image", 40, 20).Fit(data).Transform(data).ReadBatches(["Patch"]).Single().GetFloats("Patch");
+        var patch = Ml.Transforms.LoadPatches("Patch", "Image", 40, 20).Fit(data).Transform(data).ReadBatches(["Patch"]).Single().GetFloats("Patch");
         Assert.Equal(90 / 255f, patch[0], 4);
         Assert.Equal(109 / 255f, patch[19], 4);
     }
@@ -63,7 +63,7 @@ public class PatchAndFeatureTests
         using var folder = new TempFolder();
         string image = ImagingTests.CoordinateImage(folder);
         var data = Spots(image, 1.0, (50, 50), (5000, 10));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
         var error = Assert.Throws<InvalidDataException>(() => patches.ReadBatches(["Patch"]).ToList());
         Assert.Contains("outside image", error.Message);
         Assert.Contains("200×150", error.Message);
@@ -74,7 +74,7 @@ public class PatchAndFeatureTests
     {
         using var folder = new TempFolder();
         var data = Spots(ImagingTests.CoordinateImage(folder), null, (50, 50));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
         Assert.Contains("microns-per-pixel", Assert.Throws<InvalidDataException>(() => patches.ReadBatches(["Patch"]).ToList()).Message);
     }
 
@@ -82,7 +82,7 @@ public class PatchAndFeatureTests
     public void LoadPatches_MissingImageFile_IsFileNotFound()
     {
         var data = Spots("/nonexistent/he.jpg", 1.0, (5, 5));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
         Assert.Throws<FileNotFoundException>(() => patches.ReadBatches(["Patch"]).ToList());
     }
 
@@ -90,14 +90,14 @@ public class PatchAndFeatureTests
     public void LoadPatches_OnlyReadsPixelsWhenThePatchColumnIsRequested()
     {
         var data = Spots("/nonexistent/he.jpg", 1.0, (5, 5));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 16, 16).Fit(data).Transform(data);
         Assert.Single(patches.ReadBatches(["PixelX"]));   // no file access, no error
     }
 
     [Fact]
     public void LoadPatches_InvalidSizes_AreRejected()
     {
-        Assert.Throws<ArgumentException>(() => Ctx.Transforms.LoadPatches("P", "Image", sizeMicrons: -1));
-        Assert.Throws<ArgumentException>(() => Ctx.Transforms.LoadPatches("P", "Image", sizePixels: 2));
+        Assert.Throws<ArgumentException>(() => Ml.Transforms.LoadPatches("P", "Image", sizeMicrons: -1));
+        Assert.Throws<ArgumentException>(() => Ml.Transforms.LoadPatches("P", "Image", sizePixels: 2));
     }
 }

@@ -7,10 +7,10 @@ namespace MlNetStem.Pipeline.Tests;
 
 public sealed class PreserveVarianceTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
 
     private static InMemoryDataView Predictions(float[] score, float[] spread, int genes) =>
-        new(new DataViewSchema([new SchemaColumn("Score", ColumnType.FloatTensor(genes), ["A", "B"]), new SchemaColumn("ScoreStd", ColumnType.FloatTensor(genes))]),
+        new(SchemaExtensions.Create([SchemaColumns.Create("Score", ColumnTypes.FloatTensor(genes), ["A", "B"]), SchemaColumns.Create("ScoreStd", ColumnTypes.FloatTensor(genes))]),
             score.Length / genes, new Dictionary<string, Array> { ["Score"] = score, ["ScoreStd"] = spread });
 
     [Fact]
@@ -18,7 +18,7 @@ public sealed class PreserveVarianceTests
     {
         // Gene A: means 1, 2, 3, 4 (variance 1.25) with spread 1 → total 2.25; gene B: constant mean → left alone.
         var data = Predictions([1, 5, 2, 5, 3, 5, 4, 5], [1, 0.5f, 1, 0.5f, 1, 0.5f, 1, 0.5f], 2);
-        var model = Ctx.Transforms.PreserveVariance().Fit(data);
+        var model = Ml.Transforms.PreserveVariance().Fit(data);
         var output = model.Transform(data).ReadBatches(["ScorePreserved"]).Single().GetFloats("ScorePreserved");
         var a = new[] { output[0], output[2], output[4], output[6] };
         double mean = a.Average(), variance = a.Average(v => (v - mean) * (v - mean));
@@ -34,17 +34,17 @@ public sealed class PreserveVarianceTests
     public void PassesTheWorkout_AndRejectsBadPredictions()
     {
         var good = Predictions([1, 2, 3, 4, 2, 1], [0.1f, 0.2f, 0.3f, 0.1f, 0.2f, 0.3f], 2);
-        var noSpread = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Score", ColumnType.FloatTensor(2))]), 1,
+        var noSpread = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Score", ColumnTypes.FloatTensor(2))]), 1,
             new Dictionary<string, Array> { ["Score"] = new float[2] });
-        EstimatorWorkout.Run(Ctx.Transforms.PreserveVariance(), good, noSpread, "ScoreStd");
+        EstimatorWorkout.Run(Ml.Transforms.PreserveVariance(), good, noSpread, "ScoreStd");
 
-        var nan = Assert.Throws<InvalidDataException>(() => Ctx.Transforms.PreserveVariance().Fit(Predictions([1, float.NaN, 3, 4], [0, 0, 0, 0], 2)));
+        var nan = Assert.Throws<InvalidDataException>(() => Ml.Transforms.PreserveVariance().Fit(Predictions([1, float.NaN, 3, 4], [0, 0, 0, 0], 2)));
         Assert.Contains("spot 0", nan.Message);
-        Assert.Throws<InvalidDataException>(() => Ctx.Transforms.PreserveVariance().Fit(Predictions([1, 2], [0.1f, -1], 2)));
-        Assert.Throws<InvalidDataException>(() => Ctx.Transforms.PreserveVariance().Fit(Predictions([1, 2], [0.1f, 0.1f], 2)));
-        var mismatch = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Score", ColumnType.FloatTensor(2)), new SchemaColumn("ScoreStd", ColumnType.FloatTensor(3))]), 1,
+        Assert.Throws<InvalidDataException>(() => Ml.Transforms.PreserveVariance().Fit(Predictions([1, 2], [0.1f, -1], 2)));
+        Assert.Throws<InvalidDataException>(() => Ml.Transforms.PreserveVariance().Fit(Predictions([1, 2], [0.1f, 0.1f], 2)));
+        var mismatch = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Score", ColumnTypes.FloatTensor(2)), SchemaColumns.Create("ScoreStd", ColumnTypes.FloatTensor(3))]), 1,
             new Dictionary<string, Array> { ["Score"] = new float[2], ["ScoreStd"] = new float[3] });
-        var e = Assert.Throws<SchemaMismatchException>(() => Ctx.Transforms.PreserveVariance().Fit(mismatch));
+        var e = Assert.Throws<SchemaMismatchException>(() => Ml.Transforms.PreserveVariance().Fit(mismatch));
         Assert.Equal("ScoreStd", e.Column);
     }
 }

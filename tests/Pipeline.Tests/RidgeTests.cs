@@ -9,7 +9,7 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class RidgeTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
 
     /// <summary>y = X·W + b + small noise, 3 features → 2 outputs.</summary>
     private static InMemoryDataView Linear(int rows, int seed, double noise = 0.01)
@@ -23,26 +23,26 @@ public class RidgeTests
             y[r * 2] = (float)(2 * x[r * 3] - x[r * 3 + 1] + 5 + noise * random.NextDouble());
             y[r * 2 + 1] = (float)(0.5 * x[r * 3 + 2] - 1 + noise * random.NextDouble());
         }
-        return new InMemoryDataView(new DataViewSchema([
-            new SchemaColumn("Features", ColumnType.FloatTensor(3)),
-            new SchemaColumn("Expression", ColumnType.FloatTensor(2), ["G1", "G2"]),
+        return new InMemoryDataView(SchemaExtensions.Create([
+            SchemaColumns.Create("Features", ColumnTypes.FloatTensor(3)),
+            SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2), ["G1", "G2"]),
         ]), rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
     }
 
     [Fact]
     public void Ridge_PassesTheWorkout()
     {
-        var bad = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Expression", ColumnType.FloatTensor(2))]), 1,
+        var bad = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2))]), 1,
             new Dictionary<string, Array> { ["Expression"] = new float[2] });
-        EstimatorWorkout.Run(Ctx.Trainers.Ridge(), Linear(40, 1), bad, "Features");
+        EstimatorWorkout.Run(Ml.SpatialExpression().Trainers.Ridge(), Linear(40, 1), bad, "Features");
     }
 
     [Fact]
     public void Ridge_RecoversALinearMap()
     {
-        var model = Ctx.Trainers.Ridge(alpha: 1e-6).Fit(Linear(200, 2));
+        var model = Ml.SpatialExpression().Trainers.Ridge(alpha: 1e-6).Fit(Linear(200, 2));
         var test = Linear(50, 3);
-        var metrics = Ctx.Evaluation.Evaluate(model.Transform(test), "Expression", "Score");
+        var metrics = Ml.SpatialExpression().Evaluate(model.Transform(test), "Expression", "Score");
         Assert.True(metrics.MeanPcc > 0.999, $"mean PCC {metrics.MeanPcc}");
         Assert.True(metrics.Mse < 1e-3, $"MSE {metrics.Mse}");
         Assert.Equal(["G1", "G2"], model.Genes!);
@@ -52,7 +52,7 @@ public class RidgeTests
     public void Ridge_LargePenalty_ShrinksTowardsTheMean()
     {
         var data = Linear(100, 4);
-        var strong = Ctx.Trainers.Ridge(alpha: 1e9).Fit(data).Transform(data).ReadBatches(["Score"]).Single().GetFloats("Score");
+        var strong = Ml.SpatialExpression().Trainers.Ridge(alpha: 1e9).Fit(data).Transform(data).ReadBatches(["Score"]).Single().GetFloats("Score");
         var mean0 = data.ReadBatches(["Expression"]).Single().GetFloats("Expression").Where((_, i) => i % 2 == 0).Average();
         Assert.All(strong.Where((_, i) => i % 2 == 0), v => Assert.Equal(mean0, v, 1));
     }
@@ -60,8 +60,8 @@ public class RidgeTests
     [Fact]
     public void Ridge_WithPca_StillPredicts()
     {
-        var model = Ctx.Trainers.Ridge(pcaComponents: 2).Fit(Linear(100, 5));
-        var m = Ctx.Evaluation.Evaluate(model.Transform(Linear(50, 6)), "Expression", "Score");
+        var model = Ml.SpatialExpression().Trainers.Ridge(pcaComponents: 2).Fit(Linear(100, 5));
+        var m = Ml.SpatialExpression().Evaluate(model.Transform(Linear(50, 6)), "Expression", "Score");
         Assert.True(m.MeanPcc > 0.5);
     }
 
@@ -70,18 +70,18 @@ public class RidgeTests
     {
         var data = Linear(10, 7);
         ((float[])data.GetColumnArray("Features"))[4] = float.NaN;
-        Assert.Contains("NaN", Assert.Throws<InvalidDataException>(() => Ctx.Trainers.Ridge().Fit(data)).Message);
+        Assert.Contains("NaN", Assert.Throws<InvalidDataException>(() => Ml.SpatialExpression().Trainers.Ridge().Fit(data)).Message);
     }
 
     [Fact]
     public void Ridge_WrongFeatureWidthAtPrediction_IsASchemaError()
     {
-        var model = Ctx.Trainers.Ridge().Fit(Linear(20, 8));
-        var wide = new InMemoryDataView(new DataViewSchema([new SchemaColumn("Features", ColumnType.FloatTensor(4))]), 1,
+        var model = Ml.SpatialExpression().Trainers.Ridge().Fit(Linear(20, 8));
+        var wide = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Features", ColumnTypes.FloatTensor(4))]), 1,
             new Dictionary<string, Array> { ["Features"] = new float[4] });
         var error = Assert.Throws<SchemaMismatchException>(() => model.Transform(wide));
-        Assert.Contains("[3]", error.Message);
-        Assert.Contains("[4]", error.Message);
+        Assert.Contains("Vector<Single, 3>", error.Message);
+        Assert.Contains("Vector<Single, 4>", error.Message);
     }
 
     [Fact]
@@ -93,13 +93,13 @@ public class RidgeTests
         var options = new Her2stLoadOptions(MicronsPerPixel: 1.0);
         var train = Her2stLoader.Load(Path.Combine(folder.Path, "train"), options).Data;
         var test = Her2stLoader.Load(Path.Combine(folder.Path, "test"), options).Data;
-        var pipeline = Ctx.Transforms.SelectGenes("Expression", "Counts", genes: SyntheticTissue.Genes)
-            .Append(Ctx.Transforms.LogNormalize("Expression"))
-            .Append(Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 56, sizePixels: 64))
-            .Append(Ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
-            .Append(Ctx.Trainers.Ridge());
+        var pipeline = Ml.Transforms.SelectGenes("Expression", "Counts", genes: SyntheticTissue.Genes)
+            .Append(Ml.Transforms.LogNormalize("Expression"))
+            .Append(Ml.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 56, sizePixels: 64))
+            .Append(Ml.Transforms.FeaturizeMorphology("Features", "Patch"))
+            .Append(Ml.SpatialExpression().Trainers.Ridge());
         var model = pipeline.Fit(train);
-        var metrics = Ctx.Evaluation.Evaluate(Ctx.Data.Cache(model.Transform(test), "Expression", "Score"), "Expression", "Score");
+        var metrics = Ml.SpatialExpression().Evaluate(DataViewMaterializer.Materialize(model.Transform(test), ["Expression", "Score"]), "Expression", "Score");
         var driven = SyntheticTissue.DrivenGenes.Select(g => metrics.GeneCorrelations[g]!.Value).ToArray();
         Assert.True(driven.Average() >= 0.8, $"driven-gene PCCs: {string.Join(", ", driven.Select(v => v.ToString("0.00")))}");
         var noise = new[] { "NOISE1", "NOISE2", "NOISE3", "NOISE4" }.Select(g => metrics.GeneCorrelations[g] ?? 0).Average();

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
+using MlNetStem.Data;
 using MlNetStem.Imaging;
 using MlNetStem.TestKit;
 using MlNetStem.Transforms;
@@ -10,7 +11,7 @@ namespace MlNetStem.Pipeline.Tests;
 
 public class WholeSlideTests
 {
-    private static readonly StemContext Ctx = new(1);
+    private static readonly MLContext Ml = SeededContext.Create(1);
     private const int Width = 1536, Height = 1024;
 
     /// <summary>
@@ -236,8 +237,8 @@ public class WholeSlideTests
         string path = Pyramid(folder);
         // 64 µm at 0.5 µm/px = 128 level-0 px, into 32 px → level 2.
         var data = PatchAndFeatureTests.Spots(path, null, (520, 480), (1400, 100));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 32)
-            .Append(Ctx.Transforms.FeaturizeMorphology("Features", "Patch"))
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 32)
+            .Append(Ml.Transforms.FeaturizeMorphology("Features", "Patch"))
             .Fit(data).Transform(data);
         var batch = patches.ReadBatches(["Patch", "Features"]).Single();
         var patch = batch.GetFloats("Patch");
@@ -259,7 +260,7 @@ public class WholeSlideTests
         using (var slide = SlideOpener.Open(path)) Assert.Null(slide.MicronsPerPixel);
         using (var slide = SlideOpener.Open(path, SlideReader.OpenSlide)) Assert.Null(slide.MicronsPerPixel);
         var data = PatchAndFeatureTests.Spots(path, null, (520, 480));
-        var patches = Ctx.Transforms.LoadPatches("Patch", "Image", 64, 32).Fit(data).Transform(data);
+        var patches = Ml.Transforms.LoadPatches("Patch", "Image", 64, 32).Fit(data).Transform(data);
         var error = Assert.Throws<InvalidDataException>(() => patches.ReadBatches(["Patch"]).ToList());
         Assert.Contains("microns-per-pixel", error.Message);
         Assert.Contains("slide.tif", error.Message);
@@ -385,7 +386,7 @@ public class WholeSlideTests
         // The disc holds about π·380²/112² ≈ 36 tiles; fully covered ones somewhat fewer.
         Assert.InRange(centres.Count, 20, 40);
         var spots = TileGrid.ToSpots(new Data.SlideReference(path, null), centres);
-        var patches = Ctx.Transforms.LoadPatches("Patch", sizeMicrons: 56, sizePixels: 28).Fit(spots).Transform(spots);
+        var patches = Ml.Transforms.LoadPatches("Patch", sizeMicrons: 56, sizePixels: 28).Fit(spots).Transform(spots);
         Assert.Equal(centres.Count, patches.ReadBatches(["Patch", "Barcode"]).Sum(b => b.RowCount));
         Assert.Throws<ArgumentException>(() => TileGrid.Centres(mask, 0, 112));
     }
@@ -396,10 +397,10 @@ public class WholeSlideTests
         using var folder = new TempFolder();
         string path = Pyramid(folder);
         var data = PatchAndFeatureTests.Spots(path, null, (500, 512), (1400, 100), (600, 400), (40, 1000));
-        var kept = Ctx.Transforms.FilterBackgroundSpots(minTissueFraction: 0.5, sizeMicrons: 56).Fit(data).Transform(data);
+        var kept = Ml.Transforms.FilterBackgroundSpots(minTissueFraction: 0.5, sizeMicrons: 56).Fit(data).Transform(data);
         var xs = kept.ReadBatches(["PixelX"]).SelectMany(b => b.GetDoubles("PixelX")).ToArray();
         Assert.Equal([500.0, 600.0], xs);
-        Assert.Equal(data.Schema.ToString(), kept.Schema.ToString());
+        Assert.Equal(data.Schema.Describe(), kept.Schema.Describe());
     }
 
     [Fact]
@@ -407,7 +408,7 @@ public class WholeSlideTests
     {
         using var folder = new TempFolder();
         var data = PatchAndFeatureTests.Spots(SourceImage(folder), null, (500, 512));
-        var kept = Ctx.Transforms.FilterBackgroundSpots().Fit(data).Transform(data);
+        var kept = Ml.Transforms.FilterBackgroundSpots().Fit(data).Transform(data);
         Assert.Contains("microns-per-pixel", Assert.Throws<InvalidDataException>(() => kept.ReadBatches(["PixelX"]).ToList()).Message);
     }
 
@@ -417,10 +418,10 @@ public class WholeSlideTests
         using var folder = new TempFolder();
         string path = Pyramid(folder);
         var good = PatchAndFeatureTests.Spots(path, null, (500, 512), (1400, 100));
-        var bad = new Data.InMemoryDataView(new Data.DataViewSchema([new Data.SchemaColumn("Image", Data.ColumnType.Text),
-                new Data.SchemaColumn("PixelX", Data.ColumnType.Float64), new Data.SchemaColumn("PixelY", Data.ColumnType.Float64)]),
+        var bad = new Data.InMemoryDataView(Data.SchemaExtensions.Create([Data.SchemaColumns.Create("Image", Data.ColumnTypes.Text),
+                Data.SchemaColumns.Create("PixelX", Data.ColumnTypes.Float64), Data.SchemaColumns.Create("PixelY", Data.ColumnTypes.Float64)]),
             1, new Dictionary<string, Array> { ["Image"] = new[] { "x" }, ["PixelX"] = new[] { 1.0 }, ["PixelY"] = new[] { 1.0 } });
-        EstimatorWorkout.Run(Ctx.Transforms.FilterBackgroundSpots(sizeMicrons: 56), good, bad, "Image");
-        Assert.Throws<ArgumentException>(() => Ctx.Transforms.FilterBackgroundSpots(minTissueFraction: 1.5));
+        EstimatorWorkout.Run(Ml.Transforms.FilterBackgroundSpots(sizeMicrons: 56), good, bad, "Image");
+        Assert.Throws<ArgumentException>(() => Ml.Transforms.FilterBackgroundSpots(minTissueFraction: 1.5));
     }
 }

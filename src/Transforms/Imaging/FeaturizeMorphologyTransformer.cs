@@ -35,7 +35,9 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     /// <exception cref="SchemaMismatchException">Another shape.</exception>
     internal static void CheckPatchShape(string column, DataViewType type)
     {
-        if (type.Kind != ColumnKind.FloatTensor || !type.IsKnownSize) return;
+        if (type.Kind != ColumnKind.FloatTensor)
+            throw new SchemaMismatchException(column, "RGB patches Tensor<Float32>[3×S×S] with S ≥ 16", type.ToString(), "FeaturizeMorphology");
+        if (!type.IsKnownSize) return;
         var d = type.Dimensions;
         if (d.Count != 3 || d[0] != 3 || d[1] != d[2] || d[1] < 16)
             throw new SchemaMismatchException(column, "RGB patches Tensor<Float32>[3×S×S] with S ≥ 16", type.ToString(), "FeaturizeMorphology");
