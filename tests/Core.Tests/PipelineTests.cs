@@ -169,7 +169,7 @@ public class PipelineTests
         Assert.Contains("use Transform", Assert.Throws<NotSupportedException>(() => model.GetRowToRowMapper(TestData.Table().Schema)).Message);
         using var folder = new TempFolder();
         var error = Assert.Throws<NotSupportedException>(() => ml.Model.Save(model, TestData.Table().Schema, folder.File("mlnet.zip")));
-        Assert.Contains("ModelArchive", error.Message);
+        Assert.Contains("SaveModel", error.Message);
     }
 
     [Fact]

@@ -32,7 +32,17 @@ public abstract class ArchivableTransformer : ITransformer
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) =>
         throw new NotSupportedException($"{GetType().Name} computes a batch of rows at a time and has no row-to-row mapper; use Transform.");
 
-    void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException($"{GetType().Name} is saved with MlNetStem's model archive (ModelArchive.Save), " +
-            "not yet with MLContext.Model.Save.");
+    void ICanSaveModel.Save(ModelSaveContext ctx) => SaveAsStock(ctx);
+
+    /// <summary>
+    /// Writes this component into an ML.NET model (<c>MLContext.Model.Save</c>) as the stock ML.NET transformer that computes
+    /// the same output, which <c>MLContext.Model.Load</c> then returns. ML.NET keeps its model-saving API internal, so a
+    /// component persists only through stock equivalents: the trainers save as an <c>OnnxTransformer</c> over their ONNX
+    /// export; the others throw.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The component has no stock equivalent.</exception>
+    protected virtual void SaveAsStock(ModelSaveContext ctx) =>
+        throw new NotSupportedException($"{GetType().Name} cannot be saved with MLContext.Model.Save (ML.NET's model-saving API " +
+            "is internal; only MlNetStem's trainers save there, as ONNX). Save the whole pipeline with ml.SpatialExpression().SaveModel, " +
+            "or save the trainer alone (features → expression) with ml.Model.Save.");
 }

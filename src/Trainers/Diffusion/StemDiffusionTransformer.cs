@@ -35,6 +35,38 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     /// </summary>
     public byte[] ExportOnnx() => Export.StemOnnxExporter.ExportSampler(this);
 
+    /// <summary>
+    /// Saves into an ML.NET model as a stock <c>OnnxTransformer</c> over the exported sampler (in-graph noise, the model's
+    /// sampler, steps and draws), with every output column of <see cref="Transform"/>: the mean, the standard deviation,
+    /// the draws when <see cref="StemDiffusionOptions.OutputDraws"/> is set, and the interval columns (quantiles of the
+    /// draws, computed in the graph). The features are one view [D]. Draws use ONNX Runtime's generator, so values agree
+    /// with in-process prediction statistically, not bit for bit.
+    /// </summary>
+    protected override void SaveAsStock(ModelSaveContext ctx)
+    {
+        var o = Options;
+        var levels = o.EffectiveIntervalLevels;
+        byte[] onnx = Export.StemOnnxExporter.ExportSampler(this, new Export.StemOnnxSamplerOptions(IntervalLevels: levels));
+        var outputs = new List<(string, string)>
+        {
+            (Export.StemOnnxExporter.ExpressionOutput, o.OutputColumn),
+            (Export.StemOnnxExporter.StdOutput, o.OutputColumn + "Std"),
+        };
+        if (o.OutputDraws) outputs.Add((Export.StemOnnxExporter.DrawsOutput, o.OutputColumn + "Draws"));
+        foreach (double level in levels)
+        {
+            outputs.Add((Export.StemOnnxExporter.LowerOutput(level), o.OutputColumn + "Lower" + LevelSuffix(level)));
+            outputs.Add((Export.StemOnnxExporter.UpperOutput(level), o.OutputColumn + "Upper" + LevelSuffix(level)));
+        }
+        var aliases = levels.Count == 0 ? [] : new List<(string, string)>
+        {
+            (o.OutputColumn + "Lower", o.OutputColumn + "Lower" + LevelSuffix(levels[0])),
+            (o.OutputColumn + "Upper", o.OutputColumn + "Upper" + LevelSuffix(levels[0])),
+        };
+        OnnxStockSaver.Save(ctx, onnx, (Export.StemOnnxExporter.EmbeddingInput, SchemaColumns.Create(o.FeatureColumn, ColumnTypes.FloatTensor(FeatureCount))),
+            outputs, aliases);
+    }
+
     /// <summary>Feature standardization learned at training (read by the ONNX exporter).</summary>
     internal Standardization FeatureScaling => _featureScaling;
 

@@ -87,6 +87,11 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     /// </summary>
     public byte[] ExportOnnx() => BuildOnnx().ToBytes();
 
+    /// <summary>Saves into an ML.NET model as a stock <c>OnnxTransformer</c> over <see cref="ExportOnnx()"/> (features column →
+    /// output column), which <c>MLContext.Model.Load</c> returns.</summary>
+    protected override void SaveAsStock(ModelSaveContext ctx) => OnnxStockSaver.Save(ctx, ExportOnnx(),
+        (OnnxInputName, SchemaColumns.Create(InputColumn, ColumnTypes.FloatTensor(FeatureCount))), [(OnnxOutputName, OutputColumn)]);
+
     /// <summary>Writes <see cref="ExportOnnx()"/> to <paramref name="path"/> atomically.</summary>
     public void ExportOnnx(string path)
     {

@@ -76,8 +76,10 @@ internal sealed class SamplerOnnxGraph
     /// <param name="noiseInput">Noise as an input rather than drawn in the graph.</param>
     /// <param name="seed">Seed of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
+    /// <param name="intervalLevels">Central interval levels (e.g. 0.8) to output as quantiles of the draws, or none.</param>
     public OnnxGraphBuilder Build(Module network, int heads, Standardization features, Standardization labels,
-        (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes)
+        (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes,
+        IReadOnlyList<double>? intervalLevels = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         int c = features.Width, g = labels.Width;
@@ -223,7 +225,35 @@ internal sealed class SamplerOnnxGraph
         graph.AddOutput(StemOnnxExporter.ExpressionOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.StdOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.DrawsOutput, OnnxElementType.Float, "N", draws, g);
+        if (intervalLevels is { Count: > 0 }) AddIntervals(ops, intervalLevels, draws, g);
         return graph;
+    }
+
+    /// <summary>
+    /// Central quantile intervals of the draws per spot and gene, as the in-process sampler computes them: the draws sorted,
+    /// then NumPy's linear-interpolation quantile at (1 ∓ level) / 2.
+    /// </summary>
+    private static void AddIntervals(OnnxGraphOps ops, IReadOnlyList<double> levels, int draws, int g)
+    {
+        var graph = ops.Graph;
+        const string sorted = "draws_sorted";
+        graph.AddNode("TopK", "", [StemOnnxExporter.DrawsOutput, ops.Int64s("interval_k", draws)], [sorted, "draws_sorted_index"],
+            OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("largest", 0), OnnxAttribute.Int("sorted", 1));
+        foreach (double level in levels)
+        {
+            string suffix = StemDiffusionTransformer.LevelSuffix(level);
+            foreach (var (q, output) in new[] { ((1 - level) / 2, StemOnnxExporter.LowerOutput(level)), ((1 + level) / 2, StemOnnxExporter.UpperOutput(level)) })
+            {
+                double position = q * (draws - 1);
+                int below = (int)Math.Floor(position), above = Math.Min(below + 1, draws - 1);
+                string tag = $"{suffix}_{(q < 0.5 ? "lower" : "upper")}";
+                string low = ops.Gather(sorted, ops.Int64($"q{tag}_below", below), 1);
+                string high = ops.Gather(sorted, ops.Int64($"q{tag}_above", above), 1);
+                string step = ops.Mul(ops.Sub(high, low), ops.Scalar($"q{tag}_fraction", (float)(position - below)));
+                graph.AddNode("Add", "", [low, step], [output]);
+                graph.AddOutput(output, OnnxElementType.Float, "N", g);
+            }
+        }
     }
 
     /// <summary>DPM-Solver++(2M) as one update per iteration: next = x·ratio − (x0·a − previous·b)·coef; the final iteration

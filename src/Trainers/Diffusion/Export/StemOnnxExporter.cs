@@ -42,6 +42,13 @@ public static class StemOnnxExporter
     /// <summary>Sampler output: every draw in label units, float [N, Draws, G].</summary>
     public const string DrawsOutput = "expression_draws";
 
+    /// <summary>Sampler output (with <see cref="StemOnnxSamplerOptions.IntervalLevels"/>): lower end of the central interval of
+    /// <paramref name="level"/>, e.g. "expression_lower_80", float [N, G].</summary>
+    public static string LowerOutput(double level) => "expression_lower_" + StemDiffusionTransformer.LevelSuffix(level);
+
+    /// <summary>Sampler output: upper end of the central interval of <paramref name="level"/>, e.g. "expression_upper_80".</summary>
+    public static string UpperOutput(double level) => "expression_upper_" + StemDiffusionTransformer.LevelSuffix(level);
+
     /// <summary>The denoiser as a model: (<see cref="NoisyInput"/>, <see cref="TimestepInput"/>, <see cref="ConditionInput"/>)
     /// → (<see cref="EpsilonOutput"/>, <see cref="VarianceOutput"/>), batch dimension "N" dynamic.</summary>
     /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
@@ -116,7 +123,8 @@ public static class StemOnnxExporter
         var labels = transformer.LabelScaling;
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
         return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.FeatureScaling,
-            labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, transformer.Options.AntitheticDraws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes);
+            labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, transformer.Options.AntitheticDraws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes,
+            options?.IntervalLevels);
     }
 
     private static (DiffusionSampler Sampler, int Steps, double Eta, int Draws) Resolve(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)

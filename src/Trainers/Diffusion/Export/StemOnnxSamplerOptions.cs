@@ -17,6 +17,8 @@ namespace MlNetStem.Trainers.Diffusion.Export;
 /// <see cref="StemDiffusionOptions.ClipDenoised"/> does in process.</param>
 /// <param name="Seed">Seed attribute of the in-graph RandomNormalLike nodes (each new ONNX Runtime session then repeats the
 /// same sequence of draws run after run).</param>
+/// <param name="IntervalLevels">Central interval levels (e.g. 0.8, 0.9) whose quantiles of the draws are added as outputs
+/// <see cref="StemOnnxExporter.LowerOutput"/>/<see cref="StemOnnxExporter.UpperOutput"/>, computed as in process; none by default.</param>
 public sealed record StemOnnxSamplerOptions(
     DiffusionSampler? Sampler = null,
     int? Steps = null,
@@ -24,4 +26,5 @@ public sealed record StemOnnxSamplerOptions(
     int? Draws = null,
     bool NoiseInput = false,
     bool? ClipDenoised = null,
-    int Seed = 0);
+    int Seed = 0,
+    IReadOnlyList<double>? IntervalLevels = null);
