@@ -20,7 +20,9 @@ public sealed class SpatialExpressionCatalog
     private SpatialExpressionCatalog(MLContext context)
     {
         Context = context;
-        _seeds = new Random(0);
+        // Seeded from the context's own seed (new MLContext(seed: 1)), so MlNetStem's trainers are reproducible exactly
+        // when ML.NET's components are.
+        _seeds = new Random(((Microsoft.ML.Runtime.IHostEnvironment)context).Register("MlNetStem").Rand.Next());
         Trainers = new SpatialTrainersCatalog(this);
     }
 
@@ -41,8 +43,8 @@ public sealed class SpatialExpressionCatalog
     public IProgressReporter Progress { get; set; } = SilentProgressReporter.Instance;
 
     /// <summary>
-    /// Restarts the seed sequence that trainers draw from when no seed is given (0 unless set), so runs on
-    /// this context are reproducible end to end.
+    /// Restarts the seed sequence that trainers draw from when no seed is given. Without it the sequence starts from the
+    /// context's seed (<c>new MLContext(seed)</c>; random when the context has none).
     /// </summary>
     public int Seed
     {

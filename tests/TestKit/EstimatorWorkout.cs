@@ -10,7 +10,7 @@ namespace MlNetStem.TestKit;
 /// <see cref="SchemaMismatchException"/> naming the column before any data is read (by the shape check
 /// when the problem is visible in a shape, always by Fit); the predicted output shape is satisfied by the
 /// fitted transformer's output schema; save → load → transform gives identical output; the loaded model
-/// rejects bad input exactly as the fitted one does.
+/// rejects bad input exactly as the fitted one does; ML.NET's ml.Model.Save persists trainers and refuses the rest clearly.
 /// </summary>
 public static class EstimatorWorkout
 {
@@ -60,5 +60,21 @@ public static class EstimatorWorkout
         var loadedError = Record.Exception(() => loaded.Transform(guarded).Schema);
         Assert.Equal(fittedError?.GetType(), loadedError?.GetType());
         if (fittedError is not null) Assert.IsType<SchemaMismatchException>(fittedError);
+
+        // 5. ML.NET's own ml.Model.Save: trainers persist as stock OnnxTransformers whose output columns match in size;
+        //    the other components refuse with a message that names the route that works (values: see the trainers' tests).
+        string mlnetPath = Path.Combine(folder.Path, "mlnet.zip");
+        if (transformer is IOnnxExportableTransformer)
+        {
+            ml.Model.Save(transformer, good.Schema, mlnetPath);
+            var stock = new MLContext(2).Model.Load(mlnetPath, out _).Transform(good);
+            foreach (var column in transformed.Schema.Visible().Where(c => good.Schema.Find(c.Name) is null))
+                Assert.Equal(column.Type.Size, stock.Schema.Get(column.Name).Type.Size);
+        }
+        else
+        {
+            var refused = Assert.Throws<NotSupportedException>(() => ml.Model.Save(transformer, good.Schema, mlnetPath));
+            Assert.Contains("SaveModel", refused.Message);
+        }
     }
 }
