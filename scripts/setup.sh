@@ -48,7 +48,7 @@ done
 # Build only when a source, project or native file changed since the last good build.
 changed() {
   [[ $FORCE -eq 1 || ! -f "$STAMP" ]] && return 0
-  [[ -n "$(find "$ROOT/src" "$ROOT/tests" "$ROOT/bench" "$ROOT"/*.props "$ROOT"/*.targets "$ROOT"/*.sln \
+  [[ -n "$(find "$ROOT/src" "$ROOT/tests" "$ROOT/bench" "$ROOT/samples" "$ROOT"/*.props "$ROOT"/*.targets "$ROOT"/*.sln \
       -newer "$STAMP" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' \
       -o -name '*.proto' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' \) \
       -not -path '*/obj/*' -not -path '*/bin/*' -print -quit 2>/dev/null)" ]]
