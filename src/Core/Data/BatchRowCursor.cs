@@ -70,7 +70,7 @@ internal sealed class BatchRowCursor : DataViewRowCursor
             ColumnKind.Text => (ValueGetter<ReadOnlyMemory<char>>)((ref ReadOnlyMemory<char> value) =>
                 value = Current.GetTexts(name)[_row].AsMemory()),
             ColumnKind.FloatTensor => VectorGetter(name, ColumnTypes.SizeOf(column.Type)),
-            _ => throw new NotSupportedException($"Column '{name}' of type {column.Type} is not served by MlNetStem views."),
+            _ => PassedGetter(name, column.Type.RawType),
         };
         return getter as ValueGetter<TValue> ?? throw new InvalidOperationException(
             $"Column '{name}' is {column.Type}; it cannot be read as {typeof(TValue).Name}.");
@@ -94,6 +94,19 @@ internal sealed class BatchRowCursor : DataViewRowCursor
     private long EnsurePositioned() => _batch is not null && _row >= 0
         ? _position
         : throw new InvalidOperationException("The cursor is not on a row (call MoveNext first).");
+
+    // Values of other Microsoft.ML types, held as they came (VBuffers copied out, as ML.NET getters do).
+    private Delegate PassedGetter(string name, Type raw)
+    {
+        var method = raw.IsGenericType && raw.GetGenericTypeDefinition() == typeof(VBuffer<>)
+            ? nameof(BufferGetter) : nameof(ScalarGetter);
+        var generic = raw.IsGenericType && raw.GetGenericTypeDefinition() == typeof(VBuffer<>) ? raw.GetGenericArguments()[0] : raw;
+        return (Delegate)typeof(BatchRowCursor).GetMethod(method, System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!
+            .MakeGenericMethod(generic).Invoke(this, [name])!;
+    }
+
+    private ValueGetter<VBuffer<T>> BufferGetter<T>(string name) => (ref VBuffer<T> value) =>
+        ((VBuffer<T>[])Current.GetArray(name))[_row].CopyTo(ref value);
 
     private ValueGetter<T> ScalarGetter<T>(string name) => (ref T value) => value = ((T[])Current.GetArray(name))[_row];
 

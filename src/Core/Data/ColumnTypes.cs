@@ -70,8 +70,17 @@ public static class ColumnTypes
         return expected.Equals(actual);
     }
 
-    /// <summary>The .NET array type that holds one batch of a column of this type.</summary>
-    /// <exception cref="NotSupportedException">Not a type MlNetStem reads in batches.</exception>
+    /// <summary>
+    /// Array elements per row in a <see cref="DataBatch"/>: the vector size for float tensors (flattened row-major; 0 when
+    /// not known), 1 for everything else (scalars, text, slides, and values of other Microsoft.ML types held as they are).
+    /// </summary>
+    public static int ValuesPerRow(DataViewType type) => KindOf(type) == ColumnKind.FloatTensor ? SizeOf(type) : 1;
+
+    /// <summary>
+    /// The .NET array type that holds one batch of a column of this type. Columns of types MlNetStem does not compute with
+    /// (keys, dates, vectors of other numbers, images of ML.NET's ImageAnalytics...) are held one value per row in an array of
+    /// the type's raw .NET type, so they pass through MlNetStem's views unchanged.
+    /// </summary>
     public static Type BatchArrayType(DataViewType type) => KindOf(type) switch
     {
         ColumnKind.Float32 or ColumnKind.FloatTensor => typeof(float[]),
@@ -81,7 +90,7 @@ public static class ColumnTypes
         ColumnKind.Boolean => typeof(bool[]),
         ColumnKind.Text => typeof(string[]),
         ColumnKind.Image => typeof(SlideReference[]),
-        _ => throw new NotSupportedException($"Columns of type {type} cannot be read in batches."),
+        _ => type.RawType.MakeArrayType(),
     };
 
     /// <summary>Readable form used in error messages, e.g. <c>Vector&lt;Single, 3, 224, 224&gt;</c>.</summary>

@@ -27,7 +27,7 @@ public sealed class DataBatch
             var arrayType = ColumnTypes.BatchArrayType(column.Type);
             if (array.GetType() != arrayType)
                 throw new ArgumentException($"Column '{name}' ({column.Type}) needs {arrayType.Name}, got {array.GetType().Name}.");
-            int size = ColumnTypes.SizeOf(column.Type);
+            int size = ColumnTypes.ValuesPerRow(column.Type);
             long expected = (long)rowCount * size;
             if (size > 0 && array.Length != expected)
                 throw new ArgumentException($"Column '{name}' ({column.Type}) needs {expected} values for {rowCount} rows, got {array.Length}.");

@@ -22,11 +22,7 @@ public static class DataBatchReader
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(columns);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
-        foreach (var name in columns)
-        {
-            var column = view.Schema.Get(name);
-            _ = ColumnTypes.BatchArrayType(column.Type);
-        }
+        foreach (var name in columns) _ = view.Schema.Get(name);
         return view is IBatchSource source ? source.ReadBatches(columns, batchSize) : ReadWithCursor(view, columns.ToArray(), batchSize);
     }
 
@@ -70,15 +66,49 @@ public static class DataBatchReader
             ColumnKind.Text => new Text(cursor.GetGetter<ReadOnlyMemory<char>>(column)),
             ColumnKind.FloatTensor when column.Type is VectorDataViewType { IsKnownSize: true } v =>
                 new Vector(cursor.GetGetter<VBuffer<float>>(column), v.Size, column.Name),
-            _ => throw new NotSupportedException($"Column '{column.Name}' of type {column.Type} cannot be read in batches " +
-                "(MlNetStem reads numbers, text, slides and float vectors of known size)."),
+            ColumnKind.FloatTensor => throw new NotSupportedException($"Column '{column.Name}' is a float vector of unknown size " +
+                "({column.Type}); MlNetStem reads float vectors of a known size."),
+            _ => Passing(cursor, column),
         };
+
+        // Any other Microsoft.ML type is held as its raw values (VBuffers copied, since getters reuse their buffers).
+        private static ColumnReader Passing(DataViewRowCursor cursor, DataViewSchema.Column column)
+        {
+            var raw = column.Type.RawType;
+            var reader = raw.IsGenericType && raw.GetGenericTypeDefinition() == typeof(VBuffer<>)
+                ? typeof(Buffer<>).MakeGenericType(raw.GetGenericArguments()[0])
+                : typeof(Passed<>).MakeGenericType(raw);
+            return (ColumnReader)Activator.CreateInstance(reader, cursor, column)!;
+        }
 
         private sealed class Scalar<T>(ValueGetter<T> getter) : ColumnReader
         {
             private T[] _values = [];
             public override void Start(int capacity) => _values = new T[capacity];
             public override void ReadRow(int row) => getter(ref _values[row]);
+            public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
+        }
+
+        private sealed class Passed<T>(DataViewRowCursor cursor, DataViewSchema.Column column) : ColumnReader
+        {
+            private readonly ValueGetter<T> _getter = cursor.GetGetter<T>(column);
+            private T[] _values = [];
+            public override void Start(int capacity) => _values = new T[capacity];
+            public override void ReadRow(int row) => _getter(ref _values[row]);
+            public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
+        }
+
+        private sealed class Buffer<T>(DataViewRowCursor cursor, DataViewSchema.Column column) : ColumnReader
+        {
+            private readonly ValueGetter<VBuffer<T>> _getter = cursor.GetGetter<VBuffer<T>>(column);
+            private VBuffer<T>[] _values = [];
+            private VBuffer<T> _current;
+            public override void Start(int capacity) => _values = new VBuffer<T>[capacity];
+            public override void ReadRow(int row)
+            {
+                _getter(ref _current);
+                _current.CopyTo(ref _values[row]);
+            }
             public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
         }
 

@@ -30,7 +30,7 @@ public static class DataViewMaterializer
         {
             var type = view.Schema[n].Type;
             var whole = Concat(parts[n], ColumnTypes.BatchArrayType(type).GetElementType()!);
-            arrays[n] = permutation is null ? whole : Permute(whole, ColumnTypes.SizeOf(type), permutation);
+            arrays[n] = permutation is null ? whole : Permute(whole, ColumnTypes.ValuesPerRow(type), permutation);
         }
         return new InMemoryDataView(schema, rows, arrays);
     }

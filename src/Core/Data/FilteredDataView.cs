@@ -51,7 +51,7 @@ public sealed class FilteredDataView : BatchDataView
             foreach (var c in columns)
                 result[c] = kept == batch.RowCount
                     ? batch.GetArray(c)
-                    : SelectRows(batch.GetArray(c), ColumnTypes.SizeOf(Schema[c].Type), keep, kept);
+                    : SelectRows(batch.GetArray(c), ColumnTypes.ValuesPerRow(Schema[c].Type), keep, kept);
             yield return new DataBatch(Schema, kept, result);
         }
     }

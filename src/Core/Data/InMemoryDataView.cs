@@ -63,7 +63,7 @@ public sealed class InMemoryDataView : BatchDataView
                 continue;
             }
             var slice = new Dictionary<string, Array>(StringComparer.Ordinal);
-            foreach (var c in columns) slice[c] = SliceRows(_columns[c], ColumnTypes.SizeOf(Schema[c].Type), start, count);
+            foreach (var c in columns) slice[c] = SliceRows(_columns[c], ColumnTypes.ValuesPerRow(Schema[c].Type), start, count);
             yield return new DataBatch(Schema, count, slice);
         }
     }
