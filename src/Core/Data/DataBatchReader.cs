@@ -89,12 +89,38 @@ public static class DataBatchReader
             public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
         }
 
-        private sealed class Passed<T>(DataViewRowCursor cursor, DataViewSchema.Column column) : ColumnReader
+        private sealed class Passed<T> : ColumnReader
         {
-            private readonly ValueGetter<T> _getter = cursor.GetGetter<T>(column);
+            private readonly ValueGetter<T> _getter;
+            private readonly Func<T, T>? _copy;
             private T[] _values = [];
+            private T _current = default!;
+
+            public Passed(DataViewRowCursor cursor, DataViewSchema.Column column)
+            {
+                _getter = cursor.GetGetter<T>(column);
+                if (!typeof(T).IsValueType && typeof(IDisposable).IsAssignableFrom(typeof(T)))
+                {
+                    // Disposable values belong to the producer until the next row: keep a copy, or refuse clearly.
+                    _copy = BatchValueCopiers.Find<T>() ?? throw new NotSupportedException(
+                        $"Column '{column.Name}' holds {typeof(T).Name} values, which their producer disposes row by row; MlNetStem can " +
+                        "hold them in batches only with a registered copier (BatchValueCopiers.Register).");
+                }
+            }
+
             public override void Start(int capacity) => _values = new T[capacity];
-            public override void ReadRow(int row) => _getter(ref _values[row]);
+
+            public override void ReadRow(int row)
+            {
+                if (_copy is null)
+                {
+                    _getter(ref _values[row]);
+                    return;
+                }
+                _getter(ref _current);
+                _values[row] = _current is null ? default! : _copy(_current);
+            }
+
             public override Array Finish(int rows) => rows == _values.Length ? _values : _values[..rows];
         }
 

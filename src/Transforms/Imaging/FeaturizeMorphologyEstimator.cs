@@ -16,14 +16,15 @@ public sealed class FeaturizeMorphologyEstimator(string outputColumn, string inp
     /// <inheritdoc />
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
-        _ = inputSchema.RequireKind(inputColumn, nameof(FeaturizeMorphologyEstimator), ColumnKind.FloatTensor);
+        // A float patch [3, S, S], or an ML.NET image column (ImageAnalytics' LoadImages + ResizeImages).
+        if (inputSchema.Find(inputColumn) is not { } image || !ImagePatches.IsImage(image))
+            inputSchema.RequireKind(inputColumn, nameof(FeaturizeMorphologyEstimator), ColumnKind.FloatTensor);
         return inputSchema.With(outputColumn, FeaturizeMorphologyTransformer.OutputType(dihedralViews), hasSlotNames: true);
     }
 
     /// <inheritdoc />
     public FeaturizeMorphologyTransformer Fit(IDataView input)
     {
-        GetOutputSchema(SchemaShapes.From(input.Schema));
         // The patch shape (3 × H × W) is checked on the schema: shapes carry no vector sizes.
         var transformer = new FeaturizeMorphologyTransformer(outputColumn, inputColumn, dihedralViews);
         transformer.GetOutputSchema(input.Schema);

@@ -27,7 +27,7 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     /// <inheritdoc />
     protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
-        CheckPatchShape(InputColumn, input.Type);
+        CheckPatchShape(InputColumn, ImagePatches.PatchTypeOf(InputColumn, input.Type, "FeaturizeMorphology"));
         return SchemaColumns.Create(OutputColumn, OutputType(DihedralViews), DihedralViews ? ViewSlotNames : MorphologyFeatures.Names);
     }
 
@@ -46,12 +46,13 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
     /// <inheritdoc />
     protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
-        int size = inputSchema[InputColumn].Type.Dimensions[1];
+        var inputType = inputSchema[InputColumn].Type;
+        int size = ImagePatches.PatchTypeOf(InputColumn, inputType, "FeaturizeMorphology").Dimensions[1];
         int patchLength = 3 * size * size, width = MorphologyFeatures.Count;
         int views = DihedralViews ? DihedralTransform.Views : 1;
         return batch =>
         {
-            var patches = batch.GetFloats(InputColumn);
+            var patches = ImagePatches.Read(batch, InputColumn, inputType, "FeaturizeMorphology");
             var features = new float[batch.RowCount * views * width];
             Parallel.For(0, batch.RowCount * views, i =>
             {

@@ -42,7 +42,9 @@ public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer
     public SchemaShape GetOutputSchema(SchemaShape inputSchema)
     {
         ArgumentNullException.ThrowIfNull(inputSchema);
-        inputSchema.RequireKind(_options.InputColumn, "FeaturizeOnnx", ColumnKind.FloatTensor);
+        // A float patch [3, H, W], or an ML.NET image column (ImageAnalytics' LoadImages + ResizeImages).
+        if (inputSchema.Find(_options.InputColumn) is not { } image || !Imaging.ImagePatches.IsImage(image))
+            inputSchema.RequireKind(_options.InputColumn, "FeaturizeOnnx", ColumnKind.FloatTensor);
         return inputSchema.With(_options.OutputColumn, ColumnTypes.FloatTensor(OutputWidth), hasSlotNames: true);
     }
 
@@ -50,7 +52,6 @@ public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer
     public FeaturizeOnnxTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        GetOutputSchema(SchemaShapes.From(input.Schema));
         var transformer = new FeaturizeOnnxTransformer(_options.OutputColumn, _options.InputColumn, _encoders, _options.BatchSize, _options.CacheDirectory);
         // The patch shape is checked on the schema: shapes carry no vector sizes.
         transformer.GetOutputSchema(input.Schema);

@@ -3,6 +3,7 @@ using MlNetStem.Data;
 using MlNetStem.Model;
 using MlNetStem.Onnx;
 using MlNetStem.Pipeline;
+using MlNetStem.Transforms.Imaging;
 
 namespace MlNetStem.Transforms.Onnx;
 
@@ -75,8 +76,9 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     /// <inheritdoc />
     protected override DataViewSchema.DetachedColumn GetOutputColumn(DataViewSchema inputSchema, DataViewSchema.Column input)
     {
-        CheckPatchShape(InputColumn, input.Type);
-        if (!input.Type.IsKnownSize)
+        var patchType = ImagePatches.PatchTypeOf(InputColumn, input.Type, ComponentName);
+        CheckPatchShape(InputColumn, patchType);
+        if (patchType.Kind != ColumnKind.FloatTensor || !patchType.IsKnownSize)
             throw new SchemaMismatchException(InputColumn, "RGB patches Tensor<Float32>[3×H×W]", input.Type.ToString(), ComponentName);
         return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputWidth), _slotNames);
     }
@@ -84,14 +86,15 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     /// <inheritdoc />
     protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
-        var dims = inputSchema[InputColumn].Type.Dimensions;
+        var inputType = inputSchema[InputColumn].Type;
+        var dims = ImagePatches.PatchTypeOf(InputColumn, inputType, ComponentName).Dimensions;
         int patchHeight = dims[1], patchWidth = dims[2], patchLength = 3 * patchHeight * patchWidth, width = OutputWidth;
         var passes = new EncoderPass[_encoders.Length];
         for (int i = 0, offset = 0; i < _encoders.Length; offset += _encoders[i].Dimension, i++)
             passes[i] = new EncoderPass(this, i, offset, patchHeight, patchWidth);
         return batch =>
         {
-            var patches = batch.GetFloats(InputColumn);
+            var patches = ImagePatches.Read(batch, InputColumn, inputType, ComponentName);
             int rows = batch.RowCount;
             var embeddings = new float[rows * width];
             byte[][]? patchKeys = null;
