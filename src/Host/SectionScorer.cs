@@ -15,13 +15,21 @@ public static class SectionScorer
         [SpotColumns.Barcode, SpotColumns.ArrayX, SpotColumns.ArrayY, SpotColumns.PixelX, SpotColumns.PixelY, "Expression", "Score"];
 
     /// <summary>Scores <paramref name="data"/>; returns the kept columns in memory and the throughput.</summary>
-    public static (InMemoryDataView Scored, double SpotsPerSecond) Score(ITransformer model, IDataView data, IProgressReporter progress, TextWriter log)
+    /// <param name="model">Fitted pipeline.</param>
+    /// <param name="data">Section to score.</param>
+    /// <param name="progress">Progress of the scoring pass.</param>
+    /// <param name="log">Where notes go.</param>
+    /// <param name="extraColumns">Further output columns to keep (e.g. the model's input features), read in the same pass.</param>
+    public static (InMemoryDataView Scored, double SpotsPerSecond) Score(ITransformer model, IDataView data, IProgressReporter progress, TextWriter log,
+        IReadOnlyList<string>? extraColumns = null)
     {
         ReportMissingGenes(model, data.Schema, log);
         var output = model.Transform(data);
         // The score and what diffusion models add to it (ScoreStd, ScoreLower80, ...); the draws themselves stay out.
         var keep = KeptColumns.Where(c => output.Schema.Find(c) is not null)
             .Concat(output.Schema.Visible().Select(c => c.Name).Where(n => n.StartsWith("Score", StringComparison.Ordinal) && n != "Score" && n != "ScoreDraws"))
+            .Concat(extraColumns ?? [])
+            .Distinct(StringComparer.Ordinal)
             .ToArray();
         var clock = Stopwatch.StartNew();
         InMemoryDataView scored;

@@ -79,6 +79,50 @@ public class CliTests
     }
 
     [Fact]
+    public void Predict_FeaturesOutput_WritesOneRowPerPredictedSpot_WithBarcodeAndDFiniteFeatures()
+    {
+        using var folder = new TempFolder();
+        string model = folder.File("r.zip");
+        var train = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--genes", "5", "--patch-px", "32");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("--features-output", Run("predict", "--help").Out);
+        var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"),
+            "--features-output", folder.File("sub/f.csv"));
+        Assert.True(predict.Code == 0, predict.Err);
+        var predictions = File.ReadAllLines(folder.File("p.csv")).Where(l => l.Length > 0).ToArray();
+        var features = File.ReadAllLines(folder.File("sub/f.csv")).Where(l => l.Length > 0).ToArray();
+        var header = features[0].Split(',');
+        int d = header.Length - 1;
+        Assert.True(d > 10, $"only {d} features");
+        Assert.Equal(["Barcode", .. Enumerable.Range(0, d).Select(j => $"f{j}")], header);
+        Assert.Contains($"× {d} features", predict.Out);
+        // One row per predicted spot, in the same order; every value finite, written in the invariant culture.
+        Assert.Equal(predictions.Length, features.Length);
+        for (int r = 1; r < features.Length; r++)
+        {
+            var cells = features[r].Split(',');
+            Assert.Equal(d + 1, cells.Length);
+            Assert.Equal(predictions[r].Split(',')[0], cells[0]);
+            foreach (var cell in cells.Skip(1))
+                Assert.True(float.TryParse(cell, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out float v)
+                    && float.IsFinite(v), $"row {r}: '{cell}'");
+        }
+        Assert.Empty(Directory.GetFiles(folder.File("sub"), "*.tmp", SearchOption.AllDirectories));
+
+        var wrongExtension = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p2.csv"),
+            "--features-output", folder.File("f.txt"));
+        Assert.Equal(2, wrongExtension.Code);
+        Assert.Contains("--features-output", wrongExtension.Err);
+        Assert.False(File.Exists(folder.File("f.txt")));
+        // A path that cannot be written (its folder is a file): exit 1 with a one-line reason.
+        var unwritable = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p3.csv"),
+            "--features-output", Path.Combine(folder.File("p.csv"), "f.csv"));
+        Assert.Equal(1, unwritable.Code);
+        Assert.Single(unwritable.Err.Trim().Split('\n'), l => l.Contains("error"));
+        Assert.Contains("mlnetstem predict: error:", unwritable.Err);
+    }
+
+    [Fact]
     public void StemFast_TrainPredictWithSamplingOptions_AndExportToOnnx()
     {
         using var folder = new TempFolder();

@@ -1,3 +1,4 @@
+using FluentAssertions;
 using MlNetStem.Data;
 using MlNetStem.TestKit;
 using Xunit;
@@ -21,7 +22,7 @@ public class MLNetModelSaveTests(Xunit.Abstractions.ITestOutputHelper output)
         new MLContext(1).Model.Save(model, data.Schema, path);
         var fresh = new MLContext(2);
         var loaded = fresh.Model.Load(path, out var inputSchema);
-        Assert.Equal("Features", inputSchema.GetColumnOrNull("Features")?.Name);
+        inputSchema.GetColumnOrNull("Features").Should().NotBeNull("the input schema is saved with the model");
         var scored = loaded.Transform(data);
         var actual = fresh.Data.CreateEnumerable<ScoreRow>(scored, reuseRowObject: false).SelectMany(r => r.Score).ToArray();
         return (expected, actual, loaded);
@@ -32,11 +33,11 @@ public class MLNetModelSaveTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         var data = MlpData.Nonlinear(40, 3);
         var (expected, actual, loaded) = RoundTrip(new MLContext(1).SpatialExpression().Trainers.Ridge(alpha: 0.5), data);
-        Assert.Equal(expected.Length, actual.Length);
+        actual.Should().HaveSameCount(expected);
         float worst = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
         output.WriteLine($"ridge: max |in-process − ml.Model.Load| = {worst:G3}");
-        Assert.True(worst <= Tolerance);
-        Assert.Contains(AsChain(loaded), t => t.GetType().Name == "OnnxTransformer");
+        worst.Should().BeLessThanOrEqualTo(Tolerance);
+        AsChain(loaded).Should().Contain(t => t.GetType().Name == "OnnxTransformer", "ML.NET loads the trainer as its stock ONNX transformer");
     }
 
     [Fact]
@@ -45,10 +46,10 @@ public class MLNetModelSaveTests(Xunit.Abstractions.ITestOutputHelper output)
         var data = MlpData.Nonlinear(40, 4);
         var ml = new MLContext(1);
         var (expected, actual, _) = RoundTrip(ml.SpatialExpression().Trainers.Mlp(new Mlp.MlpOptions(Epochs: 5, Seed: 3)), data);
-        Assert.Equal(expected.Length, actual.Length);
+        actual.Should().HaveSameCount(expected);
         float worst = expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second));
         output.WriteLine($"mlp: max |in-process − ml.Model.Load| = {worst:G3}");
-        Assert.True(worst <= Tolerance);
+        worst.Should().BeLessThanOrEqualTo(Tolerance);
     }
 
     [Fact]
@@ -58,8 +59,8 @@ public class MLNetModelSaveTests(Xunit.Abstractions.ITestOutputHelper output)
         var ml = new MLContext(1);
         var chain = ml.Transforms.NormalizeMeanVariance("Features").Append(ml.SpatialExpression().Trainers.Ridge(alpha: 0.5));
         var (expected, actual, loaded) = RoundTrip(chain, data);
-        Assert.True(expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)) <= Tolerance);
-        Assert.Equal(2, AsChain(loaded).Count);
+        expected.Zip(actual).Max(p => Math.Abs(p.First - p.Second)).Should().BeLessThanOrEqualTo(Tolerance);
+        AsChain(loaded).Should().HaveCount(2, "the stock normalizer and the trainer");
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public class MLNetModelSaveTests(Xunit.Abstractions.ITestOutputHelper output)
         new MLContext(1).Model.Save(model, data.Schema, folder.File("m.zip"));
         var loaded = new MLContext(1).Model.Load(folder.File("m.zip"), out _);
         var narrow = MlpData.FeaturesOnly(new float[10], 1);
-        Assert.ThrowsAny<Exception>(() => loaded.Transform(narrow).Preview());
+        FluentActions.Invoking(() => loaded.Transform(narrow).Preview()).Should().Throw<Exception>();
     }
 
     private static List<ITransformer> AsChain(ITransformer loaded) =>

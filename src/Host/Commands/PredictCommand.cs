@@ -1,5 +1,6 @@
 using MlNetStem.Data;
 using MlNetStem.Pipeline;
+using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Transforms.Expression;
 
 namespace MlNetStem.Host.Commands;
@@ -22,6 +23,8 @@ public sealed class PredictCommand : ICommand
         new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
         new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
         new("sample", "sample id of a HEST folder holding several", "ID"),
+        new("features-output", "also write the model's input features per spot (the column its trainer reads, e.g. for an exported " +
+            "ONNX model): CSV with Barcode, f0..f{D-1}", "FILE.csv"),
         .. SamplingSettings.CommandOptions,
         PointEstimates.CommandOption,
     ];
@@ -35,6 +38,9 @@ public sealed class PredictCommand : ICommand
         bool h5ad = output.EndsWith(".h5ad", StringComparison.OrdinalIgnoreCase);
         if (!h5ad && !output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
+        string? featuresOutput = args.Get("features-output");
+        if (featuresOutput is not null && !featuresOutput.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"'--features-output {featuresOutput}': the extension must be .csv");
         var pointEstimate = PointEstimates.From(args);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
         var model = ctx.SpatialExpression().LoadModel(modelPath, out _);
@@ -43,7 +49,9 @@ public sealed class PredictCommand : ICommand
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
         var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,
             args.Get("image"), args.Get("sample"), panel?.ToArray());
-        var (scored, rate) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
+        string? featureColumn = featuresOutput is null ? null : FeatureColumn(model, data.Schema);
+        var (scored, rate) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error,
+            featureColumn is null ? null : [featureColumn]);
         // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         int rows = h5ad
@@ -51,6 +59,29 @@ public sealed class PredictCommand : ICommand
             : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output);
         Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)" +
             (pointEstimate == PointEstimate.PreserveVariance ? $"; point estimate: {PointEstimates.PreserveVarianceName}" : ""));
+        if (featuresOutput is not null && featureColumn is not null)
+        {
+            int featureRows = FeatureCsvWriter.Write(scored, featureColumn, SpotColumns.Barcode, featuresOutput);
+            int width = scored.Schema[featureColumn].Type.Dimensions[^1];
+            Console.WriteLine($"wrote {featureRows} spots × {width} features ('{featureColumn}') to {featuresOutput}");
+        }
         return 0;
+    }
+
+    /// <summary>The column the model's trainer reads, checked to be a float vector (or [views, D] tensor) of the model's output.</summary>
+    /// <exception cref="UsageException">The model has no such column.</exception>
+    private static string FeatureColumn(ITransformer model, DataViewSchema input)
+    {
+        var trainer = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
+        string column = trainer switch
+        {
+            ColumnMapperTransformer mapper => mapper.InputColumn,
+            StemDiffusionTransformer diffusion => diffusion.Options.FeatureColumn,
+            _ => "Features",
+        };
+        var output = model.GetOutputSchema(input);
+        if (output.Find(column) is not { } c || c.Type.Kind != ColumnKind.FloatTensor || c.Type.Dimensions.Count == 0)
+            throw new UsageException($"--features-output: the model has no '{column}' feature column (a float vector its trainer reads)");
+        return column;
     }
 }
