@@ -20,13 +20,11 @@ public sealed class ExportedModelTests(ITestOutputHelper output)
     private const double MlpTolerance = 1e-3;
 
     /// <summary>
-    /// Ridge: |ONNX in ML.NET − CLI| ≤ 1e-3 · max(1, |CLI|), i.e. 1e-3 absolute below 1 and relative above. Ridge folds the
-    /// feature standardization into float32 weights: two nearly constant morphology features that sum to 1 (the first two
-    /// bins of an optical-density histogram, std ≈ 3e-4) get weights of about ±2800 that cancel against a bias of about 2800, so
-    /// two float32 evaluations of the same model that sum in a different order (ONNX Runtime's GEMM, the CLI's loop)
-    /// differ by a few ulp of 2800, about 1e-3 on predictions of 2 to 8. An absolute 1e-3 would test that rounding.
+    /// Ridge: |ONNX in ML.NET − CLI| ≤ 1e-4 for every spot and gene. Ridge subtracts the training feature means before its
+    /// weights (in process and in the graph), so nearly constant features (std ≈ 3e-4, weights ≈ ±2800) no longer cancel
+    /// against a large bias in float32; what is left is rounding and the CSV's 6 significant digits.
     /// </summary>
-    private const double RidgeTolerance = 1e-3;
+    private const double RidgeTolerance = 1e-4;
 
     /// <summary>Stem samples: the CLI and ONNX Runtime draw different noise, so the two predictions (each the mean of the
     /// model's draws) agree statistically, not value for value. Their per-gene Pearson correlation over the section,
@@ -34,12 +32,12 @@ public sealed class ExportedModelTests(ITestOutputHelper output)
     private const double StemMinimumMeanPcc = 0.9;
 
     [Fact]
-    public void Ridge_ApplyOnnxModel_MatchesCliPredictions_Within1e3TimesMax1AbsValue_AndModelSaveLoadGivesIdenticalOutputs()
+    public void Ridge_ApplyOnnxModel_MatchesCliPredictions_MaxAbsDiffWithin1e4_AndModelSaveLoadGivesIdenticalOutputs()
     {
         var run = Run("ridge", "features", ["expression"], ["--genes", "50"], [], deterministic: true);
         var (absolute, relative) = Differences(run);
         output.WriteLine($"ridge: max |ONNX in ML.NET − CLI| = {absolute:G3}; max of |difference| / max(1, |CLI|) = {relative:G3}");
-        Assert.True(relative <= RidgeTolerance, $"ridge: max |difference| / max(1, |value|) {relative} > {RidgeTolerance} (max abs {absolute})");
+        Assert.True(absolute <= RidgeTolerance, $"ridge: max abs difference {absolute} > {RidgeTolerance} (relative {relative})");
     }
 
     [Fact]

@@ -5,12 +5,15 @@ namespace MlNetStem.Trainers.Ridge;
 /// <summary>
 /// The closed-form multi-output ridge regression behind <see cref="RidgeEstimator"/> (and the diffusion trainer's mean
 /// prior): features standardized, optionally PCA-projected, one shared penalty chosen by generalized cross-validation,
-/// intercept unpenalized; standardization folded into the returned weights so a prediction is <c>x·W + b</c>.
+/// intercept unpenalized; the feature scaling folded into the returned weights, so a prediction is <c>x·W + b</c>, or
+/// <c>(x − c)·W + b</c> with the training means c kept apart (<c>center: true</c>): folding the means into b cancels large
+/// terms in float32 when a feature barely varies.
 /// </summary>
 internal static class RidgeSolver
 {
-    /// <summary>A fitted ridge: row-major weights [features, outputs], bias [outputs], and the penalty used.</summary>
-    internal sealed record Solution(int Features, int Outputs, float[] Weights, float[] Bias, double Alpha)
+    /// <summary>A fitted ridge: row-major weights [features, outputs], bias [outputs], the penalty used, and the feature
+    /// means subtracted before the weights (null when folded into the bias).</summary>
+    internal sealed record Solution(int Features, int Outputs, float[] Weights, float[] Bias, double Alpha, float[]? Center = null)
     {
         /// <summary>Writes x·W + b for <paramref name="rows"/> rows of <paramref name="x"/> [rows, Features] into
         /// <paramref name="output"/> [rows, Outputs].</summary>
@@ -22,7 +25,7 @@ internal static class RidgeSolver
                 Bias.CopyTo(o);
                 for (int i = 0; i < Features; i++)
                 {
-                    float xi = x[r * Features + i];
+                    float xi = Center is null ? x[r * Features + i] : x[r * Features + i] - Center[i];
                     if (xi == 0) continue;
                     var w = Weights.AsSpan(i * Outputs, Outputs);
                     for (int j = 0; j < Outputs; j++) o[j] += xi * w[j];
@@ -39,7 +42,9 @@ internal static class RidgeSolver
     /// <param name="k">Outputs per row.</param>
     /// <param name="alpha">Fixed penalty, or null to choose it from <see cref="RidgeOptions.AlphaGrid"/> by GCV.</param>
     /// <param name="pcaComponents">When in (0, d), regress on this many principal components of the standardized features.</param>
-    public static Solution Fit(IReadOnlyList<float> xs, IReadOnlyList<float> ys, int n, int d, int k, double? alpha = null, int pcaComponents = 0)
+    /// <param name="center">Keep the feature means apart (<see cref="Solution.Center"/>) instead of folding them into the bias.</param>
+    public static Solution Fit(IReadOnlyList<float> xs, IReadOnlyList<float> ys, int n, int d, int k, double? alpha = null, int pcaComponents = 0,
+        bool center = false)
     {
         var x = Matrix<double>.Build.Dense(n, d, (i, j) => xs[i * d + j]);
         var y = Matrix<double>.Build.Dense(n, k, (i, j) => ys[i * k + j]);
@@ -89,10 +94,10 @@ internal static class RidgeSolver
             {
                 double wij = w[i, j] / std[i];
                 weights[i * k + j] = (float)wij;
-                b -= wij * mean[i];
+                if (!center) b -= wij * mean[i];
             }
             bias[j] = (float)b;
         }
-        return new Solution(d, k, weights, bias, chosen);
+        return new Solution(d, k, weights, bias, chosen, center ? mean.Select(m => (float)m).ToArray() : null);
     }
 }

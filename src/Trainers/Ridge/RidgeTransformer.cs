@@ -6,19 +6,28 @@ using MlNetStem.Pipeline;
 
 namespace MlNetStem.Trainers.Ridge;
 
-/// <summary>A fitted linear map from features to expression: <c>score = features · W + b</c>.</summary>
-[ModelComponent("RidgeRegression", 1)]
+/// <summary>
+/// A fitted linear map from features to expression: <c>score = (features − c) · W + b</c>, with c the training features'
+/// means (format 2; format-1 archives fold c into b and load with c = 0).
+/// </summary>
+[ModelComponent("RidgeRegression", 2, OldestReadableVersion = 1)]
 public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableTransformer
 {
     private readonly float[] _weights;
     private readonly float[] _bias;
     private readonly string[]? _genes;
+    private readonly float[]? _center;
 
-    /// <summary>Creates the transformer from learned weights (row-major features × outputs).</summary>
+    /// <summary>Creates the transformer from learned weights (row-major features × outputs) and, optionally, the feature
+    /// means <paramref name="center"/> subtracted first.</summary>
     /// <exception cref="ArgumentException">Array sizes do not agree.</exception>
-    public RidgeTransformer(string outputColumn, string featureColumn, int featureCount, float[] weights, float[] bias, string[]? genes, double alpha)
+    public RidgeTransformer(string outputColumn, string featureColumn, int featureCount, float[] weights, float[] bias, string[]? genes, double alpha,
+        float[]? center = null)
         : base(outputColumn, featureColumn)
     {
+        if (center is not null && center.Length != featureCount)
+            throw new ArgumentException($"{center.Length} feature means for {featureCount} features.");
+        _center = center;
         if (featureCount <= 0 || bias.Length == 0 || weights.Length != featureCount * bias.Length)
             throw new ArgumentException($"Ridge weights ({weights.Length}) do not match {featureCount} features × {bias.Length} outputs.");
         if (genes is not null && genes.Length != bias.Length)
@@ -67,6 +76,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
                 {
                     float xi = x[r * d + i];
                     if (!float.IsFinite(xi)) throw new InvalidDataException($"RidgeRegression: feature {i} of a row is {xi}.");
+                    if (_center is not null) xi -= _center[i];
                     var w = _weights.AsSpan(i * k, k);
                     for (int j = 0; j < k; j++) row[j] += xi * w[j];
                 }
@@ -82,7 +92,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     public const string OnnxOutputName = "expression";
 
     /// <summary>
-    /// The model as ONNX (opset 17): <see cref="OnnxInputName"/> float [N, D] → MatMul + Add →
+    /// The model as ONNX (opset 17): <see cref="OnnxInputName"/> float [N, D] → Sub (feature means) → MatMul + Add →
     /// <see cref="OnnxOutputName"/> float [N, K]; gene names in the metadata entry "genes".
     /// </summary>
     public byte[] ExportOnnx() => BuildOnnx().ToBytes();
@@ -105,6 +115,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
         g.AddMetadata("mlnetstem.component", "RidgeRegression");
         if (_genes is not null) g.AddMetadata("genes", string.Join('\n', _genes));
         string x = g.AddInput(OnnxInputName, OnnxElementType.Float, "N", FeatureCount);
+        if (_center is not null) x = g.AddNode("Sub", [x, g.AddInitializer("ridge.center", _center, FeatureCount)]);
         string w = g.AddInitializer("ridge.weight", _weights, FeatureCount, OutputCount);
         string y = g.AddNode("MatMul", [x, w]);
         g.AddNode("Add", "", [y, g.AddInitializer("ridge.bias", _bias, OutputCount)], [OnnxOutputName]);
@@ -118,6 +129,7 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
         context.WriteJson("ridge.json", new State(OutputColumn, InputColumn, FeatureCount, OutputCount, _genes, Alpha));
         context.WriteFloats("weights.f32", _weights);
         context.WriteFloats("bias.f32", _bias);
+        if (_center is not null) context.WriteFloats("center.f32", _center);
     }
 
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
@@ -125,7 +137,8 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     {
         var s = context.ReadJson<State>("ridge.json");
         return new RidgeTransformer(s.OutputColumn, s.FeatureColumn, s.FeatureCount,
-            context.ReadFloats("weights.f32", s.FeatureCount * s.OutputCount), context.ReadFloats("bias.f32", s.OutputCount), s.Genes, s.Alpha);
+            context.ReadFloats("weights.f32", s.FeatureCount * s.OutputCount), context.ReadFloats("bias.f32", s.OutputCount), s.Genes, s.Alpha,
+            context.Has("center.f32") ? context.ReadFloats("center.f32", s.FeatureCount) : null);
     }
 
     private sealed record State(string OutputColumn, string FeatureColumn, int FeatureCount, int OutputCount, string[]? Genes, double Alpha);
