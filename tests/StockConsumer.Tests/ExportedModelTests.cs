@@ -172,6 +172,17 @@ public sealed class ExportedModelTests(ITestOutputHelper output)
                     Assert.Equal(values, reloaded[barcode]);
                     Assert.Equal(values, fromFitted[barcode]);
                 }
+
+                // The CLI's own model.zip is an ML.NET model of its trainer too: ml.Model.Load reads it without MlNetStem
+                // and maps the column "Features" to "Score" like the exported file.
+                var fromCliZip = new MLContext(seed: 1).Model.Load(model, out _);
+                var byColumn = ml.Data.LoadFromTextFile(features,
+                    [new TextLoader.Column("Barcode", DataKind.String, 0), new TextLoader.Column("Features", DataKind.Single, 1, d)],
+                    separatorChar: ',', hasHeader: true, allowQuoting: true);
+                var direct = Read(ml, fromCliZip.Transform(byColumn));
+                foreach (var (barcode, values) in scored)
+                    Assert.True(values.Zip(direct[barcode]).All(p => Math.Abs(p.First - p.Second) <= 1e-5f),
+                        $"spot {barcode}: the CLI model.zip loaded by ML.NET differs from the exported ONNX");
             }
 
             output.WriteLine($"{trainer}: CLI train/export/predict {cliSeconds:0.0} s, ML.NET {clock.Elapsed.TotalSeconds - cliSeconds:0.0} s; " +

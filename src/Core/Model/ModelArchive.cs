@@ -9,7 +9,8 @@ namespace MlNetStem.Model;
 
 /// <summary>
 /// The model file: a zip with a manifest (format version, input schema) and one folder
-/// per component, each with its own versioned header. Written atomically.
+/// per component, each with its own versioned header. Written atomically. When the model has a trainer, the same zip is
+/// also an ML.NET model of that trainer (features → expression): <c>MLContext.Model.Load</c> reads it without MlNetStem.
 /// </summary>
 public static class ModelArchive
 {
@@ -49,6 +50,7 @@ public static class ModelArchive
                     using (var stream = zip.CreateEntry(ManifestEntry).Open())
                         JsonSerializer.Serialize(stream, manifest, ComponentSaveContext.Json);
                     ComponentSaveContext.Write(zip, RootDirectory, model);
+                    AddMLNetModel(zip, model);
                 }
                 file.Flush(flushToDisk: true);
             }
@@ -109,6 +111,30 @@ public static class ModelArchive
             {
                 throw new ModelFormatException($"'{path}' is corrupt: {e.Message}", e);
             }
+        }
+    }
+
+    /// <summary>
+    /// Adds the model's trainer (its last ONNX-exportable component: features → expression) as an ML.NET model in the same
+    /// zip, so <c>MLContext.Model.Load</c> on an MlNetStem archive returns that trainer as a stock transformer. ML.NET's
+    /// entries (TransformerChain/, Schema, TrainingInfo/) and ours (mlnetstem.json, model/) do not overlap; each loader
+    /// ignores the other's.
+    /// </summary>
+    private static void AddMLNetModel(ZipArchive zip, ITransformer model)
+    {
+        var trainer = (model as IEnumerable<ITransformer> ?? [model]).OfType<IOnnxExportableTransformer>().LastOrDefault();
+        if (trainer is null) return;
+        using var buffer = new MemoryStream();
+        new MLContext().Model.Save(trainer, null, buffer);
+        buffer.Position = 0;
+        using var mlnet = new ZipArchive(buffer, ZipArchiveMode.Read);
+        foreach (var entry in mlnet.Entries)
+        {
+            if (entry.FullName == ManifestEntry || entry.FullName.StartsWith(RootDirectory, StringComparison.Ordinal))
+                throw new InvalidOperationException($"ML.NET wrote an entry '{entry.FullName}' that collides with MlNetStem's archive layout.");
+            using var from = entry.Open();
+            using var to = zip.CreateEntry(entry.FullName, CompressionLevel.Fastest).Open();
+            from.CopyTo(to);
         }
     }
 
