@@ -22,4 +22,19 @@ public static class DataCatalogExtensions
     /// <summary>Loads an .h5ad with spot positions (see <see cref="AnnDataSectionLoader"/>).</summary>
     public static SpatialSection LoadH5ad(this DataOperationsCatalog catalog, string path, SectionLoadOptions? options = null) =>
         AnnDataSectionLoader.Load(path, options);
+
+    /// <summary>
+    /// Loads several sections (any mix of supported layouts) as one spot table for training on a cohort: a
+    /// <see cref="SpotColumns.Section"/> column names each spot's section (its folder or file name), each spot keeps its own
+    /// image and µm/px, and counts are on the union of the sections' genes (genes a section lacks count as zero there, and
+    /// are listed in <see cref="CombinedSections.Notes"/>).
+    /// </summary>
+    /// <exception cref="ArgumentException">No path, or two paths with the same name.</exception>
+    public static CombinedSections LoadSections(this DataOperationsCatalog catalog, IReadOnlyList<string> paths, SectionLoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var sections = paths.Select(p => SectionLoader.Load(p, options)).ToArray();
+        var names = paths.Select(p => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)))).ToArray();
+        return SectionCombiner.Combine(sections, names);
+    }
 }

@@ -17,4 +17,7 @@ public static class SpotColumns
     public const string Counts = "Counts";
     /// <summary>The H&amp;E image the spot lies on.</summary>
     public const string Image = "Image";
+
+    /// <summary>Name of the section a spot comes from, when several sections are combined (text).</summary>
+    public const string Section = "Section";
 }
