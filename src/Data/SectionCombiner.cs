@@ -41,7 +41,7 @@ public static class SectionCombiner
         {
             var type = schemas[0][name].Type;
             columns.Add(SchemaColumns.Create(name, type));
-            arrays[name] = Concatenate(sections.Select(s => s.Data.GetColumnArray(name)).ToArray(), ColumnTypes.BatchArrayType(type).GetElementType()!);
+            arrays[name] = DataViewMaterializer.Concat(sections.Select(s => s.Data.GetColumnArray(name)).ToArray(), ColumnTypes.BatchArrayType(type).GetElementType()!);
         }
         if (withCounts > 0)
         {
@@ -81,17 +81,5 @@ public static class SectionCombiner
                     $"({string.Join(", ", missing.Take(8))}{(missing.Length > 8 ? ", ..." : "")})");
         }
         return union;
-    }
-
-    private static Array Concatenate(Array[] parts, Type element)
-    {
-        var result = Array.CreateInstance(element, parts.Sum(p => (long)p.Length));
-        long offset = 0;
-        foreach (var p in parts)
-        {
-            Array.Copy(p, 0, result, offset, p.Length);
-            offset += p.Length;
-        }
-        return result;
     }
 }

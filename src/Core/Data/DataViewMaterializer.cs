@@ -35,7 +35,9 @@ public static class DataViewMaterializer
         return new InMemoryDataView(schema, rows, arrays);
     }
 
-    private static Array Concat(List<Array> parts, Type element)
+    /// <summary>The column arrays <paramref name="parts"/> one after the other, as one array of <paramref name="element"/>
+    /// (the only part itself when there is one).</summary>
+    public static Array Concat(IReadOnlyList<Array> parts, Type element)
     {
         if (parts.Count == 1) return parts[0];
         var result = Array.CreateInstance(element, parts.Sum(p => (long)p.Length));
