@@ -18,12 +18,17 @@ public class TransformTests
     private static InMemoryDataView TextCounts() => new(
         SchemaExtensions.Create([SchemaColumns.Create("Counts", ColumnTypes.Text)]), 1, new Dictionary<string, Array> { ["Counts"] = new[] { "1" } });
 
+    // An unsequenced section: valid for the fitted panel (nothing to select), not for learning one.
+    private static InMemoryDataView NoCounts() => new(
+        SchemaExtensions.Create([SchemaColumns.Create("Barcode", ColumnTypes.Text)]), 2, new Dictionary<string, Array> { ["Barcode"] = new[] { "s1", "s2" } });
+
     private static readonly string[] Genes = ["A", "B", "C", "D"];
     private static InMemoryDataView Sample() => Counts([[10, 0, 1, 5], [20, 0, 3, 5], [30, 0, 0, 5], [0, 0, 0, 0]], Genes);
 
     [Fact]
     public void SelectGenes_PassesTheWorkout() =>
-        EstimatorWorkout.Run(Ml.Transforms.SelectGenes("Expression", "Counts", top: 2), Sample(), TextCounts(), "Counts");
+        EstimatorWorkout.Run(Ml.Transforms.SelectGenes("Expression", "Counts", top: 2), Sample(), TextCounts(), "Counts",
+            transformOnly: NoCounts());
 
     [Fact]
     public void LogNormalize_PassesTheWorkout() =>

@@ -14,7 +14,14 @@ namespace MlNetStem.TestKit;
 /// </summary>
 public static class EstimatorWorkout
 {
-    public static void Run<T>(IEstimator<T> estimator, IDataView good, IDataView bad, string expectedBadColumn) where T : class, ITransformer
+    /// <param name="estimator">The estimator under test.</param>
+    /// <param name="good">Data it fits on.</param>
+    /// <param name="bad">Data with a schema it must reject (naming <paramref name="expectedBadColumn"/>).</param>
+    /// <param name="expectedBadColumn">The column the rejection names.</param>
+    /// <param name="transformOnly">Data valid for the fitted transformer but not for fitting (e.g. features without labels): Fit
+    /// must reject it before reading, the fitted and the loaded transformer must transform it alike.</param>
+    public static void Run<T>(IEstimator<T> estimator, IDataView good, IDataView bad, string expectedBadColumn, IDataView? transformOnly = null)
+        where T : class, ITransformer
     {
         // 1. Bad schema: rejected before data is read, naming the column.
         var guarded = new ThrowingOnReadDataView(bad.Schema);
@@ -60,6 +67,13 @@ public static class EstimatorWorkout
         var loadedError = Record.Exception(() => loaded.Transform(guarded).Schema);
         Assert.Equal(fittedError?.GetType(), loadedError?.GetType());
         if (fittedError is not null) Assert.IsType<SchemaMismatchException>(fittedError);
+
+        // 4b. Data valid for transform but not for fit.
+        if (transformOnly is not null)
+        {
+            Assert.Throws<SchemaMismatchException>(() => estimator.Fit(new ThrowingOnReadDataView(transformOnly.Schema)));
+            DataViewAssert.Equal(transformer.Transform(transformOnly), loaded.Transform(transformOnly));
+        }
 
         // 5. ML.NET's own ml.Model.Save: trainers persist as stock OnnxTransformers whose output columns match in size;
         //    the other components refuse with a message that names the route that works (values: see the trainers' tests).

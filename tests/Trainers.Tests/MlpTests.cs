@@ -25,7 +25,8 @@ public sealed class MlpTests(ITestOutputHelper output)
     {
         var bad = new InMemoryDataView([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2))], 1,
             new Dictionary<string, Array> { ["Expression"] = new float[2] });
-        EstimatorWorkout.Run(Stem.Trainers.Mlp(hiddenSizes: [16], epochs: 3), MlpData.Nonlinear(40, 1), bad, "Features");
+        EstimatorWorkout.Run(Stem.Trainers.Mlp(hiddenSizes: [16], epochs: 3), MlpData.Nonlinear(40, 1), bad, "Features",
+            transformOnly: MlpData.FeaturesOnly([0.1f, 0.2f, 0.3f, 1f, 1.5f, -1f], MlpData.FeatureCount));
     }
 
     [Fact]

@@ -33,6 +33,7 @@ public class RidgeOnnxTests
     {
         var bad = new InMemoryDataView([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(2)), SchemaColumns.Create("Features", ColumnTypes.Text)],
             1, new Dictionary<string, Array> { ["Expression"] = new float[2], ["Features"] = new[] { "x" } });
-        EstimatorWorkout.Run(new MLContext(1).SpatialExpression().Trainers.Ridge(alpha: 0.1), MlpData.Nonlinear(30, 1), bad, "Features");
+        EstimatorWorkout.Run(new MLContext(1).SpatialExpression().Trainers.Ridge(alpha: 0.1), MlpData.Nonlinear(30, 1), bad, "Features",
+            transformOnly: MlpData.FeaturesOnly([0.1f, 0.2f, 0.3f, 1f, 1.5f, -1f], MlpData.FeatureCount));
     }
 }
