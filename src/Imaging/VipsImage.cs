@@ -92,6 +92,7 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
                     $"Image '{path}' has {result.Bands} bands of pixel format {format}; only 8- or 16-bit images with 1–4 bands are supported.");
             }
             result.SixteenBit = format == FormatUShort;
+            result.DecodedBytes = tiff ? 0 : (long)result.Width * result.Height * result.Bands * (result.SixteenBit ? 2 : 1);
             result.Loader = StringItem(image, "vips-loader") ?? "";
             result.PageCount = result.Loader == "tiffload" ? Math.Max(1, VipsNative.vips_image_get_n_pages(image)) : 1;
             result.MicronsPerPixel = ReadMicronsPerPixel(image, result.Loader);
@@ -110,6 +111,9 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
     }
 
     private bool SixteenBit { get; set; }
+
+    /// <summary>Bytes the decoded pixels take in memory once read (JPEG/PNG are decoded whole); 0 for TIFF, read tile by tile.</summary>
+    internal long DecodedBytes { get; private set; }
 
     /// <summary>libvips' loader, e.g. "jpegload" or "tiffload".</summary>
     internal string Loader { get; private set; } = "";

@@ -24,6 +24,9 @@ public sealed class VipsSlide : ISlide
     /// <inheritdoc />
     public double? MicronsPerPixel => _pages[0].MicronsPerPixel;
 
+    /// <summary>Bytes the pages' decoded pixels take in memory once read (see <see cref="VipsImage.DecodedBytes"/>).</summary>
+    internal long DecodedBytes => _pages.Sum(p => p.DecodedBytes);
+
     /// <summary>
     /// Opens an image; for a multi-page TIFF, the pages that form a pyramid under page 0
     /// (each smaller, same aspect ratio) become levels, and pages after the first that does

@@ -67,7 +67,9 @@ public sealed class FilterBackgroundSpotsTransformer : ArchivableTransformer
 
     private (TissueMask, double?) ComputeMask(string path)
     {
-        using var slide = SlideOpener.Open(path);
+        // Through the shared cache: LoadPatches after this filter reads the same, already decoded image.
+        using var lease = SlideCache.Shared.Acquire(path);
+        var slide = lease.Slide;
         return (TissueMask.Compute(slide, saturationThreshold: Options.SaturationThreshold), slide.MicronsPerPixel);
     }
 
