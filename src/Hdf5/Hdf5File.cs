@@ -43,7 +43,9 @@ public sealed class Hdf5File : Hdf5Group
             if (isHdf5 < 0) throw Hdf5Library.Failure("H5Fis_hdf5", full, "the file is damaged or truncated");
             if (isHdf5 == 0)
                 throw new Hdf5Exception($"'{full}' is not an HDF5 file (no HDF5 signature found).", "open file", full);
-            long id = H5Native.H5Fopen(full, readOnly ? H5Native.H5F_ACC_RDONLY : H5Native.H5F_ACC_RDWR, H5Native.H5P_DEFAULT);
+            long fapl = StrongCloseAccessList(full);
+            long id = H5Native.H5Fopen(full, readOnly ? H5Native.H5F_ACC_RDONLY : H5Native.H5F_ACC_RDWR, fapl);
+            H5Native.H5Pclose(fapl);
             if (id < 0) throw Hdf5Library.Failure("H5Fopen", full, "the file is damaged or truncated, or cannot be opened in this mode");
             return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fopen", full), full, readOnly);
         }
@@ -62,9 +64,29 @@ public sealed class Hdf5File : Hdf5Group
         Hdf5Library.EnsureInitialized();
         lock (Hdf5Library.Sync)
         {
-            long id = H5Native.H5Fcreate(full, H5Native.H5F_ACC_TRUNC, H5Native.H5P_DEFAULT, H5Native.H5P_DEFAULT);
+            long fapl = StrongCloseAccessList(full);
+            long id = H5Native.H5Fcreate(full, H5Native.H5F_ACC_TRUNC, H5Native.H5P_DEFAULT, fapl);
+            H5Native.H5Pclose(fapl);
             return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fcreate", full), full, readOnly: false);
         }
+    }
+
+    /// <summary>
+    /// File access properties with the strong close degree: disposing an <see cref="Hdf5File"/> closes the file descriptor
+    /// (and its lock) at once, even if an object of the file is still waiting for its finalizer. With HDF5's default weak
+    /// degree such an object kept the file open, and a later open of the same path (H5Fis_hdf5 opens its own descriptor)
+    /// failed at random with "unable to lock the file, errno = 11". Hold the lock.
+    /// </summary>
+    private static long StrongCloseAccessList(string path)
+    {
+        long fapl = H5Native.H5Pcreate(Hdf5Library.FileAccessClass);
+        if (fapl < 0) throw Hdf5Library.Failure("H5Pcreate(file access)", path);
+        if (H5Native.H5Pset_fclose_degree(fapl, H5Native.H5F_CLOSE_STRONG) < 0)
+        {
+            H5Native.H5Pclose(fapl);
+            throw Hdf5Library.Failure("H5Pset_fclose_degree", path);
+        }
+        return fapl;
     }
 
     /// <summary>True when the file at <paramref name="path"/> exists and carries the HDF5 signature.</summary>

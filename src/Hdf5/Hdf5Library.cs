@@ -33,7 +33,7 @@ public static unsafe class Hdf5Library
     private static readonly StringBuilder ErrorText = new();
 
     internal static long NativeInt8, NativeUInt8, NativeInt16, NativeUInt16, NativeInt32, NativeUInt32,
-        NativeInt64, NativeUInt64, NativeFloat, NativeDouble, StringC, DatasetCreateClass;
+        NativeInt64, NativeUInt64, NativeFloat, NativeDouble, StringC, DatasetCreateClass, FileAccessClass;
 
     /// <summary>Version of the loaded native library (loads it if needed).</summary>
     /// <exception cref="Hdf5Exception">The library cannot be loaded.</exception>
@@ -100,6 +100,7 @@ public static unsafe class Hdf5Library
             NativeDouble = Global("H5T_NATIVE_DOUBLE_g");
             StringC = Global("H5T_C_S1_g");
             DatasetCreateClass = Global("H5P_CLS_DATASET_CREATE_ID_g");
+            FileAccessClass = Global("H5P_CLS_FILE_ACCESS_ID_g");
             H5Native.H5Literate = (delegate* unmanaged<long, int, int, ulong*, delegate* unmanaged<long, byte*, void*, IntPtr, int>, IntPtr, int>)
                 (NativeLibrary.TryGetExport(_libraryHandle, "H5Literate2", out IntPtr iterate2) ? iterate2 : Export("H5Literate"));
             _version = new Version((int)major, (int)minor, (int)release);

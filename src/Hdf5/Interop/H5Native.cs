@@ -110,6 +110,10 @@ internal static unsafe class H5Native
     [DllImport(Lib)] public static extern int H5Pset_chunk(long plist, int rank, ulong* dims);
     [DllImport(Lib)] public static extern int H5Pset_deflate(long plist, uint level);
     [DllImport(Lib)] public static extern int H5Pclose(long plist);
+    [DllImport(Lib)] public static extern int H5Pset_fclose_degree(long fapl, int degree);
+
+    /// <summary>H5F_CLOSE_STRONG: closing a file closes every object still open in it, and the file itself at once.</summary>
+    public const int H5F_CLOSE_STRONG = 3;
 
     /// <summary>Layout of H5E_error2_t.</summary>
     [StructLayout(LayoutKind.Sequential)]
