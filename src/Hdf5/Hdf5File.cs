@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using MlNetStem.Hdf5.Interop;
 
 namespace MlNetStem.Hdf5;
@@ -12,11 +13,15 @@ namespace MlNetStem.Hdf5;
 /// </example>
 public sealed class Hdf5File : Hdf5Group
 {
-    private Hdf5File(H5Handle handle, string filePath, bool readOnly) : base(handle, "/")
+    private Hdf5File(H5Handle handle, string filePath, bool readOnly, bool inMemory = false) : base(handle, "/")
     {
         FilePath = filePath;
         IsReadOnly = readOnly;
+        IsInMemory = inMemory;
     }
+
+    /// <summary>True for a file made by <see cref="CreateInMemory"/>: it lives in memory only, never on disk.</summary>
+    public bool IsInMemory { get; }
 
     /// <summary>The file's path on disk.</summary>
     public string FilePath { get; }
@@ -68,6 +73,70 @@ public sealed class Hdf5File : Hdf5Group
             long id = H5Native.H5Fcreate(full, H5Native.H5F_ACC_TRUNC, H5Native.H5P_DEFAULT, fapl);
             H5Native.H5Pclose(fapl);
             return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fcreate", full), full, readOnly: false);
+        }
+    }
+
+    /// <summary>
+    /// Creates an HDF5 file that lives in memory only (the core driver without a backing store): nothing is written to
+    /// disk, so no native call on it can fail for lack of disk space. Save it with <see cref="WriteImageTo"/>.
+    /// </summary>
+    /// <param name="name">A name for messages; no file of that name is created or read.</param>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    /// <exception cref="Hdf5Exception">The native create failed.</exception>
+    /// <remarks>
+    /// Why: a file written by HDF5 itself (1.10) whose final flush fails — a full disk, a file size limit — cannot be closed
+    /// safely: H5Fclose frees the file but keeps its id, and the library's exit handler then closes it again (SIGSEGV at
+    /// process exit). Writing the image with managed I/O turns such a failure into an ordinary <see cref="IOException"/>.
+    /// </remarks>
+    public static Hdf5File CreateInMemory(string name)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Hdf5Library.EnsureInitialized();
+        lock (Hdf5Library.Sync)
+        {
+            long fapl = StrongCloseAccessList(name);
+            if (H5Native.H5Pset_fapl_core(fapl, 1 << 20, 0) < 0)
+            {
+                Hdf5Exception failure = Hdf5Library.Failure("H5Pset_fapl_core", name);
+                H5Native.H5Pclose(fapl);
+                throw failure;
+            }
+            long id = H5Native.H5Fcreate(name, H5Native.H5F_ACC_TRUNC, H5Native.H5P_DEFAULT, fapl);
+            H5Native.H5Pclose(fapl);
+            return new Hdf5File(H5Handle.Wrap(id, H5HandleKind.File, "H5Fcreate(in memory)", name), name, readOnly: false, inMemory: true);
+        }
+    }
+
+    /// <summary>
+    /// Writes the file's current contents (a complete HDF5 file image, flushed first) to <paramref name="destination"/>.
+    /// Meant for <see cref="CreateInMemory"/> files; the image is copied out under the library lock and written outside it.
+    /// </summary>
+    /// <exception cref="Hdf5Exception">The native flush or copy failed.</exception>
+    /// <exception cref="IOException">Writing to <paramref name="destination"/> failed (e.g. no space left on the device).</exception>
+    public unsafe void WriteImageTo(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        byte* buffer = null;
+        try
+        {
+            long size;
+            lock (Hdf5Library.Sync)
+            {
+                // The image is what the driver holds: flush the metadata cache into it first.
+                Hdf5Library.Check(H5Native.H5Fflush(Id, 1), "H5Fflush", FilePath);
+                nint n = H5Native.H5Fget_file_image(Id, null, 0);
+                if (n < 0) throw Hdf5Library.Failure("H5Fget_file_image", FilePath);
+                size = n;
+                buffer = (byte*)NativeMemory.Alloc((nuint)Math.Max(1, n));
+                if (H5Native.H5Fget_file_image(Id, buffer, (nuint)n) < 0) throw Hdf5Library.Failure("H5Fget_file_image", FilePath);
+            }
+            const int chunk = 1 << 24;
+            for (long offset = 0; offset < size; offset += chunk)
+                destination.Write(new ReadOnlySpan<byte>(buffer + offset, (int)Math.Min(chunk, size - offset)));
+        }
+        finally
+        {
+            if (buffer is not null) NativeMemory.Free(buffer);
         }
     }
 

@@ -84,6 +84,7 @@ public static unsafe class Hdf5Library
         NativeLibrary.SetDllImportResolver(typeof(Hdf5Library).Assembly, Resolve);
         lock (Sync)
         {
+            DisableFileLocking();
             if (H5Native.H5open() < 0) throw new Hdf5Exception("H5open failed.", "H5open", null);
             // Failures are reported through exceptions built from the error stack, never printed.
             H5Native.H5Eset_auto2(H5Native.H5E_DEFAULT, IntPtr.Zero, IntPtr.Zero);
@@ -105,6 +106,28 @@ public static unsafe class Hdf5Library
                 (NativeLibrary.TryGetExport(_libraryHandle, "H5Literate2", out IntPtr iterate2) ? iterate2 : Export("H5Literate"));
             _version = new Version((int)major, (int)minor, (int)release);
         }
+    }
+
+    /// <summary>
+    /// Turns HDF5's file locks off for this process (unless the user set HDF5_USE_FILE_LOCKING). HDF5 opens files without
+    /// close-on-exec, so every child process started while a file is open (python/anndata interop, the CLI under test,
+    /// user pipelines) inherits the descriptor and with it the flock lock, keeping it after we close the file: the next
+    /// open of that path then failed at random ("unable to lock the file, errno = 11"). Our writers never share a file
+    /// with a reader (they write a temporary file and rename it), which is what the locks would protect.
+    /// HDF5 reads the variable from the C environment at every file open, so it is set there, not only in .NET's copy.
+    /// </summary>
+    private static void DisableFileLocking()
+    {
+        const string name = "HDF5_USE_FILE_LOCKING";
+        if (Environment.GetEnvironmentVariable(name) is not null) return;
+        Environment.SetEnvironmentVariable(name, "FALSE");
+        _ = LibC.setenv(name, "FALSE", 0);
+    }
+
+    private static class LibC
+    {
+        [DllImport("libc", CharSet = CharSet.Ansi)]
+        public static extern int setenv(string name, string value, int overwrite);
     }
 
     private static long Global(string symbol) => *(long*)Export(symbol);

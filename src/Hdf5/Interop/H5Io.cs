@@ -50,9 +50,19 @@ internal static unsafe class H5Io
     }
 
     /// <summary>Reads <paramref name="n"/> numeric elements, converting natively to T.</summary>
+    /// <summary>Refuses, before any allocation, a read of more elements than one .NET array holds (a damaged or hostile shape).</summary>
+    public static void RequireArraySize(long n, string path)
+    {
+        if (n < 0 || n > Array.MaxLength)
+            throw new Hdf5Exception(
+                $"'{path}' claims {n} elements, more than one array can hold ({Array.MaxLength}); the file is damaged or not meant to be read whole.",
+                "read", path);
+    }
+
     public static T[] ReadNumeric<T>(long obj, bool attribute, Hdf5ElementType fileType, long memSpace, long fileSpace, long n, string path)
         where T : unmanaged
     {
+        RequireArraySize(n, path);
         var result = new T[n];
         // Booleans stored as plain integers (not h5py's enum) cannot convert to the enum: read bytes instead.
         bool boolFromInts = typeof(T) == typeof(bool) && fileType != Hdf5ElementType.Boolean;
@@ -94,6 +104,7 @@ internal static unsafe class H5Io
     /// <summary>Reads n strings of either kind (fixed or variable length).</summary>
     public static string[] ReadStrings(long obj, bool attribute, long fileTypeId, long fileSpace, long n, string path)
     {
+        RequireArraySize(n, path);
         var result = new string[n];
         if (n == 0) return result;
         using H5Handle memType = H5Handle.Wrap(H5Native.H5Tcopy(fileTypeId), H5HandleKind.Datatype, "H5Tcopy", path);

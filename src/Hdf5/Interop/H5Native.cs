@@ -49,6 +49,7 @@ internal static unsafe class H5Native
     [DllImport(Lib)] public static extern long H5Fcreate([MarshalAs(UnmanagedType.LPUTF8Str)] string name, uint flags, long fcpl, long fapl);
     [DllImport(Lib)] public static extern int H5Fflush(long obj, int scope);
     [DllImport(Lib)] public static extern int H5Fclose(long file);
+    [DllImport(Lib)] public static extern nint H5Fget_file_image(long file, void* buf, nuint length);
 
     [DllImport(Lib)] public static extern long H5Gcreate2(long loc, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, long lcpl, long gcpl, long gapl);
     [DllImport(Lib)] public static extern long H5Gopen2(long loc, [MarshalAs(UnmanagedType.LPUTF8Str)] string name, long gapl);
@@ -111,6 +112,8 @@ internal static unsafe class H5Native
     [DllImport(Lib)] public static extern int H5Pset_deflate(long plist, uint level);
     [DllImport(Lib)] public static extern int H5Pclose(long plist);
     [DllImport(Lib)] public static extern int H5Pset_fclose_degree(long fapl, int degree);
+    /// <summary>In-memory file driver; backing_store is hbool_t (one byte in 1.10+): 0 = never touch the disk.</summary>
+    [DllImport(Lib)] public static extern int H5Pset_fapl_core(long fapl, nuint increment, byte backingStore);
 
     /// <summary>H5F_CLOSE_STRONG: closing a file closes every object still open in it, and the file itself at once.</summary>
     public const int H5F_CLOSE_STRONG = 3;
