@@ -98,6 +98,14 @@ public sealed class SlideCache : IDisposable
         get { lock (_gate) return _entries.Count; }
     }
 
+    /// <summary>True when a slide of the file at <paramref name="path"/> is open now, held by a lease or idle (a slide that failed to decode never is).</summary>
+    public bool IsOpen(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = System.IO.Path.GetFullPath(path);
+        lock (_gate) return _entries.Keys.Any(k => k.Path == full);
+    }
+
     /// <summary>Slides open now that no lease holds.</summary>
     public int IdleCount
     {
@@ -112,6 +120,7 @@ public sealed class SlideCache : IDisposable
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">Unsupported or corrupt file (see <see cref="SlideOpener.Open"/>).</exception>
     /// <exception cref="NotSupportedException">A pixel format the libvips route does not handle.</exception>
+    /// <exception cref="InvalidDataException">An image decoded whole into memory larger than <see cref="SlideLimits.MaxDecodedMegapixels"/> (refused before decoding).</exception>
     /// <exception cref="ObjectDisposedException">The cache was disposed.</exception>
     public SlideLease Acquire(string path, SlideReader reader = SlideReader.Auto)
     {
@@ -175,6 +184,12 @@ public sealed class SlideCache : IDisposable
         lock (_gate) _disposed = true;
         Clear();
         _sweeper.Dispose();
+    }
+
+    /// <summary>Forgets <paramref name="entry"/> (its slide failed to decode): no later reader gets it; it closes on its last release.</summary>
+    internal void Invalidate(Entry entry)
+    {
+        lock (_gate) RemoveLocked(entry);
     }
 
     internal void Release(Entry entry)
@@ -320,6 +335,12 @@ public sealed class SlideLease : IDisposable
         Release();
         GC.SuppressFinalize(this);
     }
+
+    /// <summary>
+    /// Marks the slide as broken (it failed to decode: a truncated or corrupt file): the cache forgets it at once, so
+    /// the next reader opens the file afresh instead of sharing a failed image, and closes it when its last lease is released.
+    /// </summary>
+    public void Invalidate() => _cache.Invalidate(_entry);
 
     private void Release()
     {

@@ -14,6 +14,7 @@ public static class SlideOpener
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="IOException">Unsupported or corrupt file (<see cref="OpenSlideException"/> or <see cref="VipsException"/>, naming the file).</exception>
     /// <exception cref="NotSupportedException">A pixel format the libvips route does not handle.</exception>
+    /// <exception cref="InvalidDataException">An image decoded whole into memory larger than <see cref="SlideLimits.MaxDecodedMegapixels"/> (refused before decoding).</exception>
     /// <exception cref="DllNotFoundException"><see cref="SlideReader.OpenSlide"/> was asked for and OpenSlide is not installed.</exception>
     public static ISlide Open(string path, SlideReader reader = SlideReader.Auto)
     {

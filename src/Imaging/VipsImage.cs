@@ -34,6 +34,8 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="VipsException">Not an image libvips can read, or corrupt.</exception>
     /// <exception cref="NotSupportedException">Pixel format other than 8/16-bit with 1–4 bands.</exception>
+    /// <exception cref="InvalidDataException">An image decoded whole into memory (not TIFF) larger than
+    /// <see cref="SlideLimits.MaxDecodedMegapixels"/>; refused from its header, before decoding.</exception>
     public static VipsImage Open(string path) => Open(path, page: 0);
 
     /// <summary>Opens one page of a multi-page file (page 0 is the first; TIFF pyramids keep levels in pages).</summary>
@@ -62,8 +64,13 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
             // Random access; fail on truncated data. JPEG/PNG cannot be read by region, so they are
             // decoded whole into memory (not a 276 MB temp file per slide). TIFF must not be: tiled
             // levels are read tile by tile, and memory=true would decode a 40k² level (5 GB) at once.
-            bool tiff = (Marshal.PtrToStringUTF8(loader) ?? "").Contains("Tiff", StringComparison.OrdinalIgnoreCase);
-            string options = (tiff ? "access=random,fail_on=truncated" : "access=random,memory=true,fail_on=truncated")
+            string loaderName = Marshal.PtrToStringUTF8(loader) ?? "";
+            bool tiff = loaderName.Contains("Tiff", StringComparison.OrdinalIgnoreCase);
+            // A JPEG whose entropy data ends early (a scan cut short, then a clean end marker) only makes
+            // libjpeg warn ("Corrupt JPEG data: premature end of data segment") and fill the rest grey:
+            // an image that decodes to a blank must be an error, not patches of nothing.
+            string failOn = loaderName.Contains("Jpeg", StringComparison.OrdinalIgnoreCase) ? "fail_on=warning" : "fail_on=truncated";
+            string options = (tiff ? "access=random," : "access=random,memory=true,") + failOn
                 + (page > 0 ? $",page={page}" : "");
             if (VipsNative.vips_object_set_from_string(operation, options) != 0)
                 throw new VipsException($"open '{path}'", VipsLibrary.TakeError());
@@ -90,6 +97,20 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
                 result.Dispose();
                 throw new NotSupportedException(
                     $"Image '{path}' has {result.Bands} bands of pixel format {format}; only 8- or 16-bit images with 1–4 bands are supported.");
+            }
+            if (!tiff)
+            {
+                // Decoded whole into memory on first read: refuse a pixel bomb from its header, before any decode
+                // (building the loader above read only the header).
+                try
+                {
+                    SlideLimits.CheckDecodedSize(path, result.Width, result.Height);
+                }
+                catch
+                {
+                    result.Dispose();
+                    throw;
+                }
             }
             result.SixteenBit = format == FormatUShort;
             result.DecodedBytes = tiff ? 0 : (long)result.Width * result.Height * result.Bands * (result.SixteenBit ? 2 : 1);
@@ -186,7 +207,7 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
             pixels = VipsNative.vips_region_fetch(region, x0, y0, w, h, out nuint length);
             int bytesPerSample = SixteenBit ? 2 : 1;
             if (pixels == IntPtr.Zero || (long)length < (long)w * h * Bands * bytesPerSample)
-                throw new VipsException($"read {w}×{h} at ({x0},{y0}) of '{Path}'", "decode failed (corrupt or truncated image?) " + VipsLibrary.TakeError());
+                throw new VipsException($"read {w}×{h} at ({x0},{y0}) of '{Path}'", DecodeFailure() is { Length: > 0 } reason ? reason : "decode failed (corrupt or truncated image?)");
             CopyToRgb(new ReadOnlySpan<byte>((void*)pixels, (int)length), w, h, rgb, width, x0 - left, y0 - top);
         }
         finally
@@ -196,6 +217,23 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
             if (added) DangerousRelease();
         }
     }
+
+    /// <summary>
+    /// libvips' reason for the failed read. An image decoded whole fails once for every thread waiting on the decode, but
+    /// libvips' error buffer holds the reason once: whichever thread takes it keeps it here for the others.
+    /// </summary>
+    private string DecodeFailure()
+    {
+        lock (_failureGate)
+        {
+            string error = VipsLibrary.TakeError().Trim();
+            if (error.Length > 0) _failure = error;
+            return _failure ?? "";
+        }
+    }
+
+    private readonly object _failureGate = new();
+    private string? _failure;
 
     private void CopyToRgb(ReadOnlySpan<byte> source, int w, int h, Span<byte> rgb, int stride, int dx, int dy)
     {

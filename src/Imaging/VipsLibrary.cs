@@ -39,6 +39,14 @@ public static class VipsLibrary
         // Our own per-cursor image cache decides lifetimes; libvips' operation cache would
         // otherwise keep every decoded slide alive.
         VipsNative.vips_cache_set_max(0);
+        // libvips prints warnings ("error in tile 0 x 3704", "read gave 1 warnings") straight to stderr, around the
+        // one-line error a failed read ends with; the reason they carry is in that error (libvips' error buffer).
+        // MLNETSTEM_VIPS_WARNINGS=1 keeps them.
+        if (Environment.GetEnvironmentVariable("MLNETSTEM_VIPS_WARNINGS") != "1")
+            unsafe { VipsNative.g_log_set_handler("VIPS", VipsNative.GLogLevelWarning, &DropLogMessage, IntPtr.Zero); }
         return true;
     }
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(System.Runtime.CompilerServices.CallConvCdecl)])]
+    private static void DropLogMessage(IntPtr domain, int level, IntPtr message, IntPtr userData) { }
 }

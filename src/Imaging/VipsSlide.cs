@@ -35,6 +35,7 @@ public sealed class VipsSlide : ISlide
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="VipsException">Not an image libvips can read, or corrupt.</exception>
     /// <exception cref="NotSupportedException">Pixel format other than 8/16-bit with 1–4 bands.</exception>
+    /// <exception cref="InvalidDataException">An image decoded whole into memory larger than <see cref="SlideLimits.MaxDecodedMegapixels"/> (refused before decoding).</exception>
     public static VipsSlide Open(string path)
     {
         var first = VipsImage.Open(path);

@@ -86,6 +86,14 @@ internal static unsafe partial class VipsNative
     [LibraryImport(GLib)]
     public static partial void g_free(IntPtr memory);
 
+    /// <summary>G_LOG_LEVEL_WARNING.</summary>
+    public const int GLogLevelWarning = 1 << 4;
+
+    /// <summary>Routes a log domain's messages of <paramref name="logLevels"/> to <paramref name="logFunc"/> (GLib copies the domain).</summary>
+    [LibraryImport(GLib, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial uint g_log_set_handler(string logDomain, int logLevels,
+        delegate* unmanaged[Cdecl]<IntPtr, int, IntPtr, IntPtr, void> logFunc, IntPtr userData);
+
     [LibraryImport(GObject)]
     public static partial IntPtr g_value_init(byte* value, nuint gtype);
 

@@ -38,8 +38,9 @@ public sealed class FilterBackgroundSpotsTransformer : ArchivableTransformer
     }
 
     /// <inheritdoc />
-    /// <remarks>Reading the result throws <see cref="InvalidDataException"/> when a slide's pixel size is unknown,
-    /// <see cref="FileNotFoundException"/> or <see cref="IOException"/> when a slide cannot be read.</remarks>
+    /// <remarks>Reading the result throws <see cref="InvalidDataException"/> when a slide's pixel size is unknown, when it is
+    /// truncated or corrupt (naming the file and libvips' or OpenSlide's reason) or larger than
+    /// <see cref="SlideLimits.MaxDecodedMegapixels"/>, <see cref="FileNotFoundException"/> when it does not exist.</remarks>
     public override IDataView Transform(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -68,9 +69,29 @@ public sealed class FilterBackgroundSpotsTransformer : ArchivableTransformer
     private (TissueMask, double?) ComputeMask(string path)
     {
         // Through the shared cache: LoadPatches after this filter reads the same, already decoded image.
-        using var lease = SlideCache.Shared.Acquire(path);
-        var slide = lease.Slide;
-        return (TissueMask.Compute(slide, saturationThreshold: Options.SaturationThreshold), slide.MicronsPerPixel);
+        SlideLease lease;
+        try
+        {
+            lease = SlideCache.Shared.Acquire(path);
+        }
+        catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
+        {
+            throw SlideErrors.Corrupt(path, e);
+        }
+        using (lease)
+        {
+            var slide = lease.Slide;
+            try
+            {
+                return (TissueMask.Compute(slide, saturationThreshold: Options.SaturationThreshold), slide.MicronsPerPixel);
+            }
+            catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
+            {
+                // A slide that failed to decode is never shared again: the next reader opens the file afresh.
+                lease.Invalidate();
+                throw SlideErrors.Corrupt(path, e);
+            }
+        }
     }
 
     /// <inheritdoc />

@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using MlNetStem.Data;
 using MlNetStem.Imaging;
 using MlNetStem.Model;
@@ -10,6 +11,12 @@ namespace MlNetStem.Transforms.Imaging;
 /// (OpenSlide for whole-slide formats, libvips otherwise), so cursors share an open, decoded image;
 /// patches are read in parallel from the pyramid level that suits the requested resolution, and
 /// only the current batch's patches are ever in memory.
+/// <para>
+/// Reading a truncated or corrupt image throws one <see cref="InvalidDataException"/> naming the file and libvips' or
+/// OpenSlide's reason (never the parallel loop's <see cref="AggregateException"/>), and the failed slide is dropped from
+/// the cache; an image decoded whole into memory that is larger than <see cref="SlideLimits.MaxDecodedMegapixels"/> is
+/// refused from its header, before decoding, with an <see cref="InvalidDataException"/> too.
+/// </para>
 /// </summary>
 [ModelComponent("LoadPatches", 1)]
 public sealed class LoadPatchesTransformer : ColumnMapperTransformer
@@ -56,7 +63,7 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             {
                 var reference = refs[r] ?? throw new InvalidDataException($"LoadPatches: row {r} of the batch has no image.");
                 if (!leases.TryGetValue(reference.Path, out var lease))
-                    leases[reference.Path] = lease = SlideCache.Shared.Acquire(reference.Path);
+                    leases[reference.Path] = lease = Acquire(reference.Path);
                 var image = lease.Slide;
                 double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? image.MicronsPerPixel ?? throw new InvalidDataException(
                     $"LoadPatches: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
@@ -71,10 +78,42 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             // PatchSampler writes every value of each patch, so the batch needs no zeroing (at 224 px
             // a batch of 64 is 38.5 MB of large-object heap).
             var patches = GC.AllocateUninitializedArray<float>(batch.RowCount * patchLength);
-            Parallel.For(0, batch.RowCount, r =>
-                PatchSampler.Read(opened[r], xs[r], ys[r], sourceSizes[r], size, patches.AsSpan(r * patchLength, patchLength)));
+            try
+            {
+                Parallel.For(0, batch.RowCount, r =>
+                {
+                    try
+                    {
+                        PatchSampler.Read(opened[r], xs[r], ys[r], sourceSizes[r], size, patches.AsSpan(r * patchLength, patchLength));
+                    }
+                    catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
+                    {
+                        // A slide that failed to decode is never shared again: the next reader opens the file afresh.
+                        leases[refs[r]!.Path].Invalidate();
+                        throw SlideErrors.Corrupt(refs[r]!.Path, e);
+                    }
+                });
+            }
+            catch (AggregateException e)
+            {
+                // One clear error, not the parallel loop's wrapper (which would escape a CLI's handlers).
+                ExceptionDispatchInfo.Throw(SlideErrors.Unwrap(e));
+            }
             return patches;
         };
+    }
+
+    /// <summary>Opens a slide through the shared cache; a file libvips or OpenSlide cannot decode is an <see cref="InvalidDataException"/> naming it.</summary>
+    private static SlideLease Acquire(string path)
+    {
+        try
+        {
+            return SlideCache.Shared.Acquire(path);
+        }
+        catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
+        {
+            throw SlideErrors.Corrupt(path, e);
+        }
     }
 
     /// <inheritdoc />
