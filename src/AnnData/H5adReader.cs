@@ -189,8 +189,8 @@ public sealed class H5adReader : IDisposable
             using Hdf5Dataset ds = _file.OpenDataset(path);
             if (!IsNumericOrBool(ds.ElementType) || ds.Rank is < 1 or > 2)
                 throw Error($"obsm '{key}' is a rank-{ds.Rank} {ds.ElementType} array; expected a numeric matrix.", ds.Path);
-            int rows = checked((int)ds.Shape[0]);
-            int cols = ds.Rank == 2 ? checked((int)ds.Shape[1]) : 1;
+            int rows = Dimension(ds.Shape[0], "rows", ds.Path);
+            int cols = ds.Rank == 2 ? Dimension(ds.Shape[1], "columns", ds.Path) : 1;
             if (rows != ObsCount) throw Error($"obsm '{key}' has {rows} rows; obs has {ObsCount}.", ds.Path);
             double[] flat = ds.Read<double>();
             var result = new double[rows, cols];
@@ -342,10 +342,9 @@ public sealed class H5adReader : IDisposable
     private float[,] CscColumns(string path, IReadOnlyList<int> genes, int[] rowSlot, int slots)
     {
         using Hdf5Group g = _file.OpenGroup(path);
-        using Hdf5Dataset indptrDs = g.OpenDataset("indptr");
+        long[] indptr = ReadIndptr(g, MatrixLayout.Csc, ObsCount, VarCount);
         using Hdf5Dataset indicesDs = g.OpenDataset("indices");
         using Hdf5Dataset dataDs = g.OpenDataset("data");
-        long[] indptr = indptrDs.Read<long>();
         var result = new float[slots, genes.Count];
         for (int k = 0; k < genes.Count; k++)
         {
@@ -354,7 +353,8 @@ public sealed class H5adReader : IDisposable
             float[] values = dataDs.ReadRows<float>(start, count);
             for (int i = 0; i < rows.Length; i++)
             {
-                if ((uint)rows[i] >= (uint)ObsCount) throw Error($"Row index {rows[i]} outside [0, {ObsCount}).", indicesDs.Path);
+                if ((uint)rows[i] >= (uint)ObsCount)
+                    throw Inconsistent(g, MatrixLayout.Csc, $"row index {rows[i]} at entry {start + i} is outside [0, {ObsCount})", indicesDs.Path);
                 int slot = rowSlot[rows[i]];
                 if (slot >= 0) result[slot, k] += values[i];
             }
@@ -365,10 +365,9 @@ public sealed class H5adReader : IDisposable
     private float[,] CsrColumns(string path, List<int>[] colSlots, int geneCount, int[] rowSlot, int[] slotRows)
     {
         using Hdf5Group g = _file.OpenGroup(path);
-        using Hdf5Dataset indptrDs = g.OpenDataset("indptr");
+        long[] indptr = ReadIndptr(g, MatrixLayout.Csr, ObsCount, VarCount);
         using Hdf5Dataset indicesDs = g.OpenDataset("indices");
         using Hdf5Dataset dataDs = g.OpenDataset("data");
-        long[] indptr = indptrDs.Read<long>();
         var result = new float[slotRows.Length, geneCount];
         if (slotRows.Length == 0) return result;
         int[] needed = (int[])slotRows.Clone();
@@ -391,7 +390,8 @@ public sealed class H5adReader : IDisposable
                     for (long i = indptr[r] - start; i < indptr[r + 1] - start; i++)
                     {
                         int c = cols[i];
-                        if ((uint)c >= (uint)VarCount) throw Error($"Column index {c} outside [0, {VarCount}).", indicesDs.Path);
+                        if ((uint)c >= (uint)VarCount)
+                            throw Inconsistent(g, MatrixLayout.Csr, $"column index {c} at entry {start + i} is outside [0, {VarCount})", indicesDs.Path);
                         if (colSlots[c] is { } targets)
                             foreach (int k in targets) result[slot, k] += values[i];
                     }
@@ -412,7 +412,10 @@ public sealed class H5adReader : IDisposable
                 throw Error($"'{ds.Path}' has unsupported encoding '{enc}' for a matrix.", ds.Path);
             if (ds.Rank != 2) throw Error($"'{ds.Path}' has rank {ds.Rank}; a matrix needs rank 2.", ds.Path);
             if (!IsNumericOrBool(ds.ElementType)) throw Error($"'{ds.Path}' holds {ds.ElementType}; expected numbers.", ds.Path);
-            return (MatrixLayout.Dense, checked((int)ds.Shape[0]), checked((int)ds.Shape[1]));
+            int denseRows = Dimension(ds.Shape[0], "rows", ds.Path), denseCols = Dimension(ds.Shape[1], "columns", ds.Path);
+            if ((long)denseRows * denseCols > Array.MaxLength)
+                throw Error($"'{ds.Path}' claims {denseRows} x {denseCols} = {(long)denseRows * denseCols} values, more than can be read into memory (at most {Array.MaxLength}).", ds.Path);
+            return (MatrixLayout.Dense, denseRows, denseCols);
         }
         using Hdf5Group g = _file.OpenGroup(path);
         string? encoding = EncodingOf(g);
@@ -430,7 +433,61 @@ public sealed class H5adReader : IDisposable
         if (shape.Length != 2) throw Error($"'{g.Path}' shape attribute has {shape.Length} entries; expected 2.", g.Path);
         foreach (string part in new[] { "data", "indices", "indptr" })
             if (g.GetKind(part) != Hdf5ObjectKind.Dataset) throw Error($"Sparse matrix '{g.Path}' lacks its '{part}' dataset.", g.Path + "/" + part);
-        return (layout, checked((int)shape[0]), checked((int)shape[1]));
+        int rows = Dimension(shape[0], "rows", g.Path), cols = Dimension(shape[1], "columns", g.Path);
+        CheckSparseSizes(g, layout, rows, cols);
+        return (layout, rows, cols);
+    }
+
+    // A stored dimension as an int: negative or huge values (damaged or hostile files) are refused before any allocation.
+    private int Dimension(long value, string what, string path) =>
+        value is >= 0 and <= int.MaxValue ? (int)value : throw Error($"'{path}' claims {value} {what}; expected 0 to {int.MaxValue}.", path);
+
+    private static string Name(MatrixLayout layout) => layout == MatrixLayout.Csr ? "CSR" : "CSC";
+
+    private AnnDataFormatException Inconsistent(Hdf5Group g, MatrixLayout layout, string what, string element) =>
+        Error($"{Name(layout)} matrix '{g.Path}' is inconsistent: {what}.", element);
+
+    /// <summary>Checks the sparse datasets' sizes from their metadata only (nothing is read or allocated).</summary>
+    private long CheckSparseSizes(Hdf5Group g, MatrixLayout layout, int rows, int cols)
+    {
+        using Hdf5Dataset data = g.OpenDataset("data");
+        using Hdf5Dataset indices = g.OpenDataset("indices");
+        using Hdf5Dataset indptr = g.OpenDataset("indptr");
+        foreach (Hdf5Dataset ds in new[] { data, indices, indptr })
+            if (ds.Rank != 1) throw Inconsistent(g, layout, $"'{ds.Path}' has rank {ds.Rank}; expected a 1-D array", ds.Path);
+        long nnz = data.ElementCount;
+        if (indices.ElementCount != nnz)
+            throw Inconsistent(g, layout, $"data holds {nnz} values but indices holds {indices.ElementCount}", indices.Path);
+        if (nnz > Array.MaxLength)
+            throw Inconsistent(g, layout, $"data claims {nnz} stored values, more than can be read into memory (at most {Array.MaxLength})", data.Path);
+        (int major, string unit) = layout == MatrixLayout.Csr ? (rows, "row") : (cols, "column");
+        if (indptr.ElementCount != (long)major + 1)
+            throw Inconsistent(g, layout, $"indptr has {indptr.ElementCount} entries; {major} {unit}s need {(long)major + 1} (one per {unit} + 1)", indptr.Path);
+        return nnz;
+    }
+
+    /// <summary>Reads indptr and checks it: starts at 0, never decreases, ends at the number of stored values.</summary>
+    private long[] ReadIndptr(Hdf5Group g, MatrixLayout layout, int rows, int cols)
+    {
+        long nnz = CheckSparseSizes(g, layout, rows, cols);
+        using Hdf5Dataset ds = g.OpenDataset("indptr");
+        long[] indptr = ds.Read<long>();
+        string unit = layout == MatrixLayout.Csr ? "row" : "column";
+        if (indptr[0] != 0) throw Inconsistent(g, layout, $"indptr starts at {indptr[0]}, not 0", ds.Path);
+        for (int i = 0; i + 1 < indptr.Length; i++)
+            if (indptr[i + 1] < indptr[i])
+                throw Inconsistent(g, layout, $"indptr decreases at {unit} {i} ({indptr[i]} then {indptr[i + 1]})", ds.Path);
+        if (indptr[^1] != nnz)
+            throw Inconsistent(g, layout, $"indptr ends at {indptr[^1]} but data holds {nnz} values", ds.Path);
+        return indptr;
+    }
+
+    private void CheckIndices(Hdf5Group g, MatrixLayout layout, int[] indices, long offset, int bound, string element)
+    {
+        for (int i = 0; i < indices.Length; i++)
+            if ((uint)indices[i] >= (uint)bound)
+                throw Inconsistent(g, layout,
+                    $"{(layout == MatrixLayout.Csr ? "column" : "row")} index {indices[i]} at entry {offset + i} is outside [0, {bound})", element);
     }
 
     private AnnMatrix ReadMatrix(string path)
@@ -442,12 +499,14 @@ public sealed class H5adReader : IDisposable
             return new DenseMatrix(rows, cols, ds.Read<float>());
         }
         using Hdf5Group g = _file.OpenGroup(path);
+        long[] indptr = ReadIndptr(g, layout, rows, cols);
         using Hdf5Dataset data = g.OpenDataset("data");
         using Hdf5Dataset indices = g.OpenDataset("indices");
-        using Hdf5Dataset indptr = g.OpenDataset("indptr");
+        int[] minor = indices.Read<int>();
+        CheckIndices(g, layout, minor, 0, layout == MatrixLayout.Csr ? cols : rows, indices.Path);
         try
         {
-            return new SparseMatrix(layout, rows, cols, data.Read<float>(), indices.Read<int>(), indptr.Read<long>());
+            return new SparseMatrix(layout, rows, cols, data.Read<float>(), minor, indptr);
         }
         catch (ArgumentException ex)
         {

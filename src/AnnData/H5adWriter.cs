@@ -22,7 +22,8 @@ public static class H5adWriter
     /// <summary>Validates <paramref name="data"/> and writes it atomically to <paramref name="path"/>.</summary>
     /// <exception cref="AnnDataFormatException">Shapes disagree with obs/var, var names repeat (named), or an uns value has an unsupported type.</exception>
     /// <exception cref="DirectoryNotFoundException">The target directory does not exist.</exception>
-    /// <exception cref="Hdf5Exception">The native write failed (disk full, permissions).</exception>
+    /// <exception cref="IOException">The file cannot be saved (e.g. no space left on the device); the target is left unchanged and the temporary file removed.</exception>
+    /// <exception cref="Hdf5Exception">The native write failed (files estimated above 1 GiB are written by HDF5 itself).</exception>
     public static void Write(AnnDataFile data, string path, H5adWriteOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -39,9 +40,35 @@ public static class H5adWriter
         string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
-            using (Hdf5File file = Hdf5File.Create(temp))
+            if (EstimateBytes(data) <= InMemoryLimitBytes)
             {
+                // Built in memory, saved with managed I/O: a full disk is an IOException here, never a native close
+                // failure (which in HDF5 1.10 leaves a freed file behind and crashes the process at exit).
+                using Hdf5File file = Hdf5File.CreateInMemory(temp);
                 WriteAll(file, data, options.CompressionLevel);
+                try
+                {
+                    using var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0);
+                    file.WriteImageTo(stream);
+                    stream.Flush(flushToDisk: true);
+                }
+                catch (IOException ex)
+                {
+                    string reason = ex.Message.Replace($" : '{temp}'", "", StringComparison.Ordinal).Replace(temp, "the temporary file", StringComparison.Ordinal).TrimEnd('.');
+                    throw new IOException($"Cannot write '{full}': {reason} ('{full}' was not changed).", ex);
+                }
+                catch (ArgumentException ex)
+                {
+                    // EFBIG (a file size limit, or the file system's maximum) surfaces from FileStream as an ArgumentException.
+                    throw new IOException($"Cannot write '{full}': File too large for the file system or the process's file size limit ('{full}' was not changed).", ex);
+                }
+            }
+            else
+            {
+                using Hdf5File file = Hdf5File.Create(temp);
+                WriteAll(file, data, options.CompressionLevel);
+                // Fail before the rename when the data cannot reach the disk.
+                file.Flush();
             }
             File.Move(temp, full, overwrite: true);
         }
@@ -49,6 +76,26 @@ public static class H5adWriter
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>Files estimated up to this size are built in memory and saved with managed I/O (see <see cref="Write"/>).</summary>
+    private const long InMemoryLimitBytes = 1L << 30;
+
+    // A rough upper estimate of the file's size: matrices, obsm and the text of obs/var indexes.
+    private static long EstimateBytes(AnnDataFile data)
+    {
+        static long MatrixBytes(AnnMatrix? m) => m switch
+        {
+            DenseMatrix d => (long)d.Rows * d.Columns * sizeof(float),
+            SparseMatrix s => s.NonZeroCount * (sizeof(float) + sizeof(int)) + s.IndPtr.LongLength * sizeof(long),
+            _ => 0,
+        };
+        long bytes = 1 << 20;
+        bytes += MatrixBytes(data.X);
+        foreach (AnnMatrix layer in data.Layers.Values) bytes += MatrixBytes(layer);
+        foreach (double[,] a in data.Obsm.Values) bytes += a.LongLength * sizeof(double);
+        bytes += (data.ObsCount + data.VarCount) * 64L * (2 + data.Obs.Columns.Count + data.Var.Columns.Count);
+        return bytes;
     }
 
     private static void WriteAll(Hdf5File file, AnnDataFile data, int level)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using MlNetStem.Hdf5;
 
 namespace MlNetStem.Data;
@@ -105,7 +104,7 @@ internal sealed class FeatureBarcodeMatrix
         string[] names = featureRows.Select(f => f.Length > 1 ? f[1] : f[0]).ToArray();
         string[]? types = featureRows.All(f => f.Length > 2) ? featureRows.Select(f => f[2]).ToArray() : null;
 
-        using var reader = OpenText(matrixPath);
+        using var reader = TextFiles.OpenText(matrixPath);
         string? header = reader.ReadLine();
         if (header is null || !header.StartsWith("%%MatrixMarket matrix coordinate", StringComparison.OrdinalIgnoreCase))
             throw new InvalidDataException($"{matrixPath}: not a Matrix Market coordinate file (first line '{header}').");
@@ -119,35 +118,39 @@ internal sealed class FeatureBarcodeMatrix
         if (rows != names.Length || cols != barcodes.Length)
             throw new InvalidDataException(
                 $"{matrixPath}: the matrix is {rows} features × {cols} barcodes, but {Path.GetFileName(featuresPath)} has {names.Length} and {Path.GetFileName(barcodesPath)} has {barcodes.Length}.");
-        var feature = new int[nnz];
-        var barcode = new int[nnz];
-        var value = new float[nnz];
+        if (nnz < 0 || nnz > rows * cols || nnz > Array.MaxLength)
+            throw new InvalidDataException($"{matrixPath}: the size line announces {nnz} entries, impossible for a {rows} × {cols} matrix (damaged header?).");
+        // Grown as entries arrive: a header announcing more entries than the file holds allocates nothing up front.
+        int capacity = (int)Math.Min(nnz, 1 << 20);
+        var feature = new int[capacity];
+        var barcode = new int[capacity];
+        var value = new float[capacity];
         long count = 0;
         int lineNo = 2;
         Span<Range> parts = stackalloc Range[4];
-        try
+        while ((line = reader.ReadLine()) is not null)
         {
-            while ((line = reader.ReadLine()) is not null)
+            lineNo++;
+            if (line.Length == 0 || line[0] == '%') continue;
+            if (count >= nnz) throw new InvalidDataException($"{matrixPath} line {lineNo}: more entries than the {nnz} announced.");
+            var span = line.AsSpan();
+            int k = span.Split(parts, ' ', StringSplitOptions.RemoveEmptyEntries);
+            if (k < 3 || !int.TryParse(span[parts[0]], CultureInfo.InvariantCulture, out int r) || !int.TryParse(span[parts[1]], CultureInfo.InvariantCulture, out int c)
+                || !float.TryParse(span[parts[2]], NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
+                throw new InvalidDataException($"{matrixPath} line {lineNo}: malformed entry '{line}'.");
+            if (r < 1 || r > rows || c < 1 || c > cols)
+                throw new InvalidDataException($"{matrixPath} line {lineNo}: entry ({r}, {c}) outside the {rows} × {cols} matrix.");
+            if (count == capacity)
             {
-                lineNo++;
-                if (line.Length == 0 || line[0] == '%') continue;
-                if (count >= nnz) throw new InvalidDataException($"{matrixPath} line {lineNo}: more entries than the {nnz} announced.");
-                var span = line.AsSpan();
-                int k = span.Split(parts, ' ', StringSplitOptions.RemoveEmptyEntries);
-                if (k < 3 || !int.TryParse(span[parts[0]], CultureInfo.InvariantCulture, out int r) || !int.TryParse(span[parts[1]], CultureInfo.InvariantCulture, out int c)
-                    || !float.TryParse(span[parts[2]], NumberStyles.Float, CultureInfo.InvariantCulture, out float v))
-                    throw new InvalidDataException($"{matrixPath} line {lineNo}: malformed entry '{line}'.");
-                if (r < 1 || r > rows || c < 1 || c > cols)
-                    throw new InvalidDataException($"{matrixPath} line {lineNo}: entry ({r}, {c}) outside the {rows} × {cols} matrix.");
-                feature[count] = r - 1;
-                barcode[count] = c - 1;
-                value[count] = v;
-                count++;
+                capacity = (int)Math.Min(nnz, 2L * capacity);
+                Array.Resize(ref feature, capacity);
+                Array.Resize(ref barcode, capacity);
+                Array.Resize(ref value, capacity);
             }
-        }
-        catch (InvalidDataException ex) when (ex.Message.StartsWith(matrixPath, StringComparison.Ordinal) is false)
-        {
-            throw new InvalidDataException($"{matrixPath}: damaged compressed stream (truncated?): {ex.Message}", ex);
+            feature[count] = r - 1;
+            barcode[count] = c - 1;
+            value[count] = v;
+            count++;
         }
         if (count != nnz)
             throw new InvalidDataException($"{matrixPath}: {count} entries found, the header announces {nnz} (truncated file?).");
@@ -217,23 +220,10 @@ internal sealed class FeatureBarcodeMatrix
 
     private static List<string> ReadLines(string path)
     {
-        using var reader = OpenText(path);
+        // Truncated or damaged .gz files are refused by the reader, with the file named.
+        using var reader = TextFiles.OpenText(path);
         var lines = new List<string>();
-        try
-        {
-            while (reader.ReadLine() is { } l) lines.Add(l.TrimEnd('\r'));
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new InvalidDataException($"{path}: damaged compressed stream (truncated?): {ex.Message}", ex);
-        }
+        while (reader.ReadLine() is { } l) lines.Add(l.TrimEnd('\r'));
         return lines;
-    }
-
-    private static StreamReader OpenText(string path)
-    {
-        Stream stream = File.OpenRead(path);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
-        return new StreamReader(stream);
     }
 }

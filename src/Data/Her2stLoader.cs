@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 
 namespace MlNetStem.Data;
 
@@ -152,6 +151,7 @@ public static class Her2stLoader
             if (!seen.Add(id)) throw new InvalidDataException($"{path} line {l + 1}: spot {id} appears twice.");
             spots.Add(new Spot(id, x, y, px, py, selected));
         }
+        if (spots.Count == 0) throw new InvalidDataException($"'{path}' lists no spots (it has a header but no rows).");
         return spots;
     }
 
@@ -175,7 +175,7 @@ public static class Her2stLoader
 
         public static CountTable Read(string path)
         {
-            using var reader = OpenText(path);
+            using var reader = TextFiles.OpenText(path);
             string header = reader.ReadLine() ?? throw new InvalidDataException($"{path} is empty.");
             var genes = header.Split('\t').Skip(1).Select(g => g.Trim()).ToArray();
             if (genes.Length == 0) throw new InvalidDataException($"{path}: the header names no genes.");
@@ -215,13 +215,6 @@ public static class Her2stLoader
             }
             if (ids.Count == 0) throw new InvalidDataException($"{path}: no count rows.");
             return new CountTable { Genes = genes, SpotIds = ids.ToArray(), Values = values.ToArray() };
-        }
-
-        private static StreamReader OpenText(string path)
-        {
-            Stream stream = File.OpenRead(path);
-            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) stream = new GZipStream(stream, CompressionMode.Decompress);
-            return new StreamReader(stream);
         }
     }
 }
