@@ -1,8 +1,16 @@
+using System.Text.RegularExpressions;
+
 namespace MlNetStem;
 
 /// <summary>Writes files through a temporary file and a rename, so readers never see half a file.</summary>
 public static class AtomicFile
 {
+    /// <summary>A temporary file beside a target this old is stale (its writer was killed) whatever its lock state.</summary>
+    public static readonly TimeSpan StaleAfter = TimeSpan.FromHours(1);
+
+    /// <summary>A temporary file this old that no process holds open with a lock is stale too.</summary>
+    public static readonly TimeSpan UnlockedStaleAfter = TimeSpan.FromMinutes(1);
+
     /// <summary>Writes <paramref name="text"/> to <paramref name="path"/> atomically.</summary>
     public static void WriteAllText(string path, string text) => Write(path, temp => File.WriteAllText(temp, text));
 
@@ -11,7 +19,9 @@ public static class AtomicFile
 
     /// <summary>
     /// Lets <paramref name="write"/> fill a temporary file next to <paramref name="path"/>, then renames it into place;
-    /// on failure the temporary file is removed and an existing file at <paramref name="path"/> is left untouched.
+    /// on failure the temporary file is removed and an existing file at <paramref name="path"/> is left untouched. After a
+    /// successful write, stale temporary files of the same target left by killed writes are removed
+    /// (see <see cref="RemoveStaleTemporaries"/>).
     /// </summary>
     public static void Write(string path, Action<string> write)
     {
@@ -19,7 +29,7 @@ public static class AtomicFile
         ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = TemporaryPath(full);
         try
         {
             write(temp);
@@ -28,6 +38,60 @@ public static class AtomicFile
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+        RemoveStaleTemporaries(full);
+    }
+
+    /// <summary>The temporary file a write of <paramref name="fullPath"/> goes through: <c>.NAME.&lt;guid&gt;.tmp</c> beside it.</summary>
+    internal static string TemporaryPath(string fullPath) =>
+        Path.Combine(Path.GetDirectoryName(fullPath)!, $".{Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+
+    /// <summary>
+    /// Removes the temporary files of <paramref name="path"/> (<c>.NAME.&lt;32 hex digits&gt;.tmp</c> beside it) that earlier
+    /// writes left behind when they were killed: those last written more than <see cref="StaleAfter"/> ago, and those
+    /// older than <see cref="UnlockedStaleAfter"/> that no process holds locked (a live .NET or HDF5 writer holds its
+    /// file locked, so a write in progress in another process is never touched). Best effort: a file that cannot be
+    /// inspected or deleted is left alone. Returns how many were removed.
+    /// </summary>
+    public static int RemoveStaleTemporaries(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string full = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(full);
+        if (directory is null || !Directory.Exists(directory)) return 0;
+        var pattern = new Regex($"^\\.{Regex.Escape(Path.GetFileName(full))}\\.[0-9a-f]{{32}}\\.tmp$", RegexOptions.CultureInvariant);
+        int removed = 0;
+        try
+        {
+            foreach (string candidate in Directory.EnumerateFiles(directory, $".{Path.GetFileName(full)}.*.tmp"))
+            {
+                if (!pattern.IsMatch(Path.GetFileName(candidate))) continue;
+                try
+                {
+                    var age = DateTime.UtcNow - File.GetLastWriteTimeUtc(candidate);
+                    if (age > StaleAfter || (age > UnlockedStaleAfter && !IsLocked(candidate)))
+                    {
+                        File.Delete(candidate);
+                        removed++;
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return removed;
+    }
+
+    private static bool IsLocked(string path)
+    {
+        try
+        {
+            using var probe = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            return false;
+        }
+        catch (IOException)
+        {
+            return true;
         }
     }
 }

@@ -21,6 +21,8 @@ namespace MlNetStem.Host;
 /// <param name="Sampling">Sampling choices for diffusion trainers.</param>
 /// <param name="DihedralViews">Featurize the 8 flips/rotations of each patch; diffusion trainers train on all views, regressors use view 0.</param>
 /// <param name="Prior">Mean prior of diffusion trainers (null: the preset's, none).</param>
+/// <param name="CheckpointDirectory">Diffusion trainers: folder of resumable training checkpoints (null: none).</param>
+/// <param name="CheckpointEvery">Epochs between checkpoints (null: the trainer's default, 10).</param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -35,7 +37,9 @@ public sealed record PipelineSettings(
     int? Epochs = null,
     SamplingSettings? Sampling = null,
     bool DihedralViews = false,
-    MeanPrior? Prior = null)
+    MeanPrior? Prior = null,
+    string? CheckpointDirectory = null,
+    int? CheckpointEvery = null)
 {
     /// <summary>
     /// Trainers the command line offers: ridge, mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),

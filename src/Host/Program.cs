@@ -39,7 +39,8 @@ catch (UsageException e)
     return 2;
 }
 catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or ModelFormatException
-    or SchemaMismatchException or UnauthorizedAccessException or NotSupportedException or DllNotFoundException or InvalidOperationException)
+    or SchemaMismatchException or UnauthorizedAccessException or NotSupportedException or DllNotFoundException or InvalidOperationException
+    or MlNetStem.Hdf5.Hdf5Exception or MlNetStem.AnnData.AnnDataFormatException or MlNetStem.Onnx.OnnxRuntimeException)
 {
     // One line, the reason; no stack trace for bad input.
     Console.Error.WriteLine($"mlnetstem {command.Name}: error: {e.Message.ReplaceLineEndings(" ")}");

@@ -7,8 +7,15 @@ namespace MlNetStem.Host;
 /// <param name="Steps">Sampling steps.</param>
 /// <param name="Draws">Draws per spot.</param>
 /// <param name="Seed">Seed of the sampling noise.</param>
-public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int? Draws, int? Seed)
+/// <param name="MemoryLimitBytes">Largest memory one prediction batch of draws may take.</param>
+public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int? Draws, int? Seed, long MemoryLimitBytes = SamplingSettings.DefaultMemoryLimitMiB << 20)
 {
+    /// <summary>Most draws per spot the command line accepts.</summary>
+    public const int MaxDraws = 10_000;
+
+    /// <summary>Default of <c>--sampling-memory</c>, in MiB (1 GiB).</summary>
+    public const long DefaultMemoryLimitMiB = 1024;
+
     /// <summary>The options train, demo, predict and evaluate accept.</summary>
     public static IReadOnlyList<CommandOption> CommandOptions { get; } =
     [
@@ -16,6 +23,8 @@ public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int
         new("steps", "diffusion sampling steps (ddpm always runs all)", "N", "the model's"),
         new("draws", "diffusion draws per spot (prediction = their mean)", "N", "the model's, 20 in the CPU preset"),
         new("sample-seed", "seed of the diffusion sampling noise", "N", "the model's"),
+        new("sampling-memory", "largest memory a batch of diffusion draws (draws × spots per batch × genes) may take, in MiB; " +
+            "raise it for many draws of many genes", "MB", DefaultMemoryLimitMiB.ToString(System.Globalization.CultureInfo.InvariantCulture)),
     ];
 
     /// <summary>True when any sampling option was given.</summary>
@@ -40,8 +49,32 @@ public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int
             int v = args.GetInt(name, 0);
             return v > 0 ? v : throw new UsageException($"--{name} must be positive");
         }
-        return new SamplingSettings(sampler, Positive("steps"), Positive("draws"), args.Get("sample-seed") is null ? null : args.GetInt("sample-seed", 0));
+        var draws = Positive("draws");
+        if (draws > MaxDraws) throw new UsageException($"'--draws {draws}': at most {MaxDraws.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} draws per spot");
+        int memory = args.GetInt("sampling-memory", (int)DefaultMemoryLimitMiB);
+        if (memory <= 0) throw new UsageException($"'--sampling-memory {memory}': must be a positive number of MiB");
+        return new SamplingSettings(sampler, Positive("steps"), draws, args.Get("sample-seed") is null ? null : args.GetInt("sample-seed", 0),
+            (long)memory << 20);
     }
+
+    /// <summary>
+    /// Refuses, before any data is read, a diffusion model whose prediction batch (draws × spots per batch × genes, plus
+    /// libtorch's working set) would need more than <see cref="MemoryLimitBytes"/>. Models without a diffusion trainer pass.
+    /// </summary>
+    /// <exception cref="UsageException">Over the limit; the message names --draws, the need and the limit.</exception>
+    public void CheckMemory(ITransformer model)
+    {
+        var diffusion = (model as IEnumerable<ITransformer>)?.OfType<StemDiffusionTransformer>().FirstOrDefault() ?? model as StemDiffusionTransformer;
+        if (diffusion is null) return;
+        long need = diffusion.PredictionBatchBytes();
+        if (need > MemoryLimitBytes)
+            throw new UsageException(
+                $"--draws {diffusion.Options.Draws}: a prediction batch ({diffusion.Options.Draws} draws × " +
+                $"{(long)diffusion.Options.PredictionBatchSpots * diffusion.Options.EffectiveWorkers} spots × {diffusion.GeneCount} genes) needs " +
+                $"{Mib(need)} MiB, more than the --sampling-memory limit of {Mib(MemoryLimitBytes)} MiB; use fewer --draws or raise --sampling-memory");
+    }
+
+    private static string Mib(long bytes) => bytes == long.MaxValue ? "more than 8,000,000,000,000" : (bytes / (1L << 20) + (bytes % (1L << 20) > 0 ? 1 : 0)).ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Applies the given choices to diffusion options.</summary>
     public StemDiffusionOptions ApplyTo(StemDiffusionOptions options) => options with

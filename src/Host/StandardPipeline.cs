@@ -56,6 +56,8 @@ public static class StandardPipeline
         {
             Epochs = settings.Epochs ?? preset.Epochs,
             MeanPrior = settings.Prior ?? preset.MeanPrior,
+            CheckpointDirectory = settings.CheckpointDirectory,
+            CheckpointEvery = settings.CheckpointEvery ?? preset.CheckpointEvery,
         };
         return settings.Sampling?.ApplyTo(options) ?? options;
     }

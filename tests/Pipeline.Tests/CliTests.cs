@@ -245,6 +245,105 @@ public class CliTests
         Assert.True(File.Exists(Path.Combine(folder.File("demo"), "predictions-ridge.csv")));
     }
 
+    [Fact]
+    public void BadOutputPaths_AreRefusedBeforeAnyWork_WithOneLineNamingTheOption()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("file"), "x");
+        Directory.CreateDirectory(folder.File("dir.csv"));
+        // The model does not exist: the output is checked first, so its error is the one reported.
+        string missingModel = folder.File("none.zip");
+        string c3 = RepositoryPaths.Her2st("C3"), c2 = RepositoryPaths.Her2st("C2");
+        var cases = new (string[] Args, string Expected)[]
+        {
+            (["predict", "--input", c3, "--model", missingModel, "--output", Path.Combine(folder.File("file"), "p.csv")], "--output '" + Path.Combine(folder.File("file"), "p.csv") + "': its parent '" + folder.File("file") + "' is a file, not a directory"),
+            (["predict", "--input", c3, "--model", missingModel, "--output", folder.File("dir.csv")], "is a directory"),
+            (["predict", "--input", c3, "--model", missingModel, "--output", "/proc/p.csv"], "--output '/proc/p.csv': cannot write in '/proc'"),
+            (["predict", "--input", c3, "--model", missingModel, "--output", folder.File("ok.csv"), "--features-output", Path.Combine(folder.File("file"), "a", "f.csv")], "--features-output"),
+            (["evaluate", "--input", c3, "--model", missingModel, "--output", Path.Combine(folder.File("file"), "m.json")], "--output"),
+            (["export", "--model", missingModel, "--onnx", "/proc/m.onnx"], "--onnx '/proc/m.onnx'"),
+            (["train", "--input", c2, "--model", Path.Combine(folder.File("file"), "m.zip")], "--model"),
+            (["train", "--input", c2, "--model", folder.File("m.zip"), "--trainer", "stem", "--checkpoint", folder.File("file")], "--checkpoint '" + folder.File("file") + "': is a file"),
+            (["demo", "--output", folder.File("file")], "--output '" + folder.File("file") + "': is a file, not a directory"),
+        };
+        foreach (var (args, expected) in cases)
+        {
+            var clock = Stopwatch.StartNew();
+            var (code, _, err) = Run(args);
+            Assert.True(code == 1, $"{string.Join(' ', args)}: exit {code}: {err}");
+            Assert.Contains(expected, err);
+            Assert.Contains(": error: --", err);
+            Assert.Single(err.Trim().Split('\n'));
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"{args[0]}: the check came late ({clock.Elapsed})");
+        }
+        Assert.False(File.Exists(folder.File("m.zip")));
+    }
+
+    [Fact]
+    public void Draws_AreCappedAtParsing_AndTheBatchMemoryIsCheckedBeforePredicting()
+    {
+        using var folder = new TempFolder();
+        foreach (string draws in (string[])["100000000", "1000000", "10001"])
+        {
+            var (code, _, err) = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", folder.File("none.zip"), "--draws", draws);
+            Assert.Equal(2, code);
+            Assert.Equal($"mlnetstem predict: '--draws {draws}': at most 10,000 draws per spot", err.Trim());
+        }
+        string model = folder.File("stem.zip");
+        var train = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--trainer", "stem", "--epochs", "1", "--genes", "10", "--patch-px", "32");
+        Assert.True(train.Code == 0, train.Err);
+        var tooMany = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"), "--draws", "10000");
+        Assert.Equal(2, tooMany.Code);
+        Assert.Single(tooMany.Err.Trim().Split('\n'));
+        Assert.Contains("--draws 10000: a prediction batch", tooMany.Err);
+        Assert.Contains("more than the --sampling-memory limit of 1,024 MiB", tooMany.Err);
+        Assert.False(File.Exists(folder.File("p.csv")));
+        var evaluate = Run("evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--draws", "10000", "--sampling-memory", "64");
+        Assert.Equal(2, evaluate.Code);
+        Assert.Contains("--sampling-memory limit of 64 MiB", evaluate.Err);
+    }
+
+    [Fact]
+    public void Train_Checkpoint_KilledThenRerun_ResumesAndGivesTheSameModelAsAnUninterruptedRun()
+    {
+        using var folder = new TempFolder();
+        string checkpoints = folder.File("ck");
+        string[] train = ["train", "--input", RepositoryPaths.Her2st("C2"), "--trainer", "stem", "--epochs", "60", "--genes", "8", "--patch-px", "32"];
+        Assert.Contains("--checkpoint DIR", Run("train", "--help").Out);
+        // Kill -9 once the first checkpoints are on disk, before training ends.
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));
+        foreach (var a in (string[])[.. train, "--model", folder.File("resumed.zip"), "--checkpoint", checkpoints, "--checkpoint-every", "2"]) start.ArgumentList.Add(a);
+        using (var process = Process.Start(start)!)
+        {
+            _ = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            while (!(Directory.Exists(checkpoints) && Directory.GetFiles(checkpoints, "*.ckpt").Length > 0) && !process.HasExited && clock.Elapsed < TimeSpan.FromSeconds(120))
+                Thread.Sleep(20);
+            Assert.False(process.HasExited, "training ended before a checkpoint could be interrupted");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        Assert.False(File.Exists(folder.File("resumed.zip")));
+        var resumed = Run([.. train, "--model", folder.File("resumed.zip"), "--checkpoint", checkpoints, "--checkpoint-every", "2"]);
+        Assert.True(resumed.Code == 0, resumed.Err);
+        Assert.Matches(@"resumed from the checkpoint of epoch \d+", resumed.Out);
+        var straight = Run([.. train, "--model", folder.File("straight.zip")]);
+        Assert.True(straight.Code == 0, straight.Err);
+        foreach (string name in (string[])["resumed", "straight"])
+        {
+            var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", folder.File(name + ".zip"), "--output", folder.File(name + ".csv"),
+                "--steps", "5", "--draws", "4");
+            Assert.True(predict.Code == 0, predict.Err);
+        }
+        // Bit-identical predictions: the same weights (the library's resume is exact) and the same sampling noise.
+        Assert.Equal(File.ReadAllText(folder.File("straight.csv")), File.ReadAllText(folder.File("resumed.csv")));
+        var ridge = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", folder.File("r.zip"), "--checkpoint", checkpoints);
+        Assert.Equal(2, ridge.Code);
+        Assert.Contains("--checkpoint applies to diffusion (stem) trainers only", ridge.Err);
+    }
+
     private static (string[] Header, double[][] Rows) ReadCsv(string path)
     {
         var lines = File.ReadAllLines(path);

@@ -35,7 +35,7 @@ public static class ModelArchive
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = AtomicFile.TemporaryPath(full);
         try
         {
             using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
@@ -60,6 +60,8 @@ public static class ModelArchive
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+        // Temporary files of this target left by killed saves (see AtomicFile.RemoveStaleTemporaries).
+        AtomicFile.RemoveStaleTemporaries(full);
     }
 
     /// <summary>Loads a model written by <see cref="Save"/>.</summary>
@@ -87,7 +89,7 @@ public static class ModelArchive
             ArchiveManifest manifest;
             try
             {
-                using var stream = entry.Open();
+                using var stream = ComponentLoadContext.InflateEntry(entry, ManifestEntry, ComponentLoadContext.MaxJsonBytes);
                 manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ComponentSaveContext.Json)
                     ?? throw new ModelFormatException($"'{path}': empty manifest.");
             }

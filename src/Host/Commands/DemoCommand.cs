@@ -37,6 +37,8 @@ public sealed class DemoCommand : ICommand
         var pointEstimate = PointEstimates.From(args);
         if (pointEstimate == PointEstimate.PreserveVariance && !settings.Trainer.Split(',').Any(PipelineSettings.IsDiffusionTrainer))
             throw new UsageException($"--point-estimate {PointEstimates.PreserveVarianceName} needs a diffusion (stem) trainer");
+        // Where results go is checked before any data is read or any model trained.
+        OutputPaths.CheckFolder("output", output);
         var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var total = Stopwatch.StartNew();
 
@@ -60,6 +62,7 @@ public sealed class DemoCommand : ICommand
             string modelPath = Path.Combine(output, $"model{suffix}.zip");
             ctx.SpatialExpression().SaveModel(model, trainData.Schema, modelPath);
             var loaded = ctx.SpatialExpression().LoadModel(modelPath, out _);
+            (settings.Sampling ?? SamplingSettings.From(args)).CheckMemory(loaded);
             var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.SpatialExpression().Progress, log);
             var metrics = SectionScorer.Evaluate(ctx, scored);
             table.Add((trainer, metrics));

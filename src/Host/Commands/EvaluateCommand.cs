@@ -27,9 +27,12 @@ public sealed class EvaluateCommand : ICommand
     {
         string input = args.Require("input");
         var pointEstimate = PointEstimates.From(args);
+        var sampling = SamplingSettings.From(args);
+        if (args.Get("output") is { } outputPath) OutputPaths.CheckFile("output", outputPath);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
         var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
-        SamplingSettings.From(args).ApplyTo(model);
+        sampling.ApplyTo(model);
+        sampling.CheckMemory(model);
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
         string name = Path.GetFileName(args.Require("model"));

@@ -30,9 +30,11 @@ public sealed class ExportCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
+        string path = args.Get("onnx", "model.onnx")!;
+        var sampling = SamplingSettings.From(args);
+        OutputPaths.CheckFile("onnx", path);
         var ctx = Contexts.Create(1, SilentProgressReporter.Instance);
         var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
-        string path = args.Get("onnx", "model.onnx")!;
         var trainer = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
         switch (trainer)
         {
@@ -41,7 +43,6 @@ public sealed class ExportCommand : ICommand
                 Console.WriteLine($"wrote {path}: inputs x_t [N,{diffusion.GeneCount}], t [N], cond [N,{diffusion.FeatureCount}] (standardized); outputs eps, v [N,{diffusion.GeneCount}]");
                 break;
             case StemDiffusionTransformer diffusion when args.Get("part", "sampler") == "sampler":
-                var sampling = SamplingSettings.From(args);
                 StemOnnxExporter.ExportSampler(diffusion, path, new StemOnnxSamplerOptions(sampling.Sampler, sampling.Steps, Draws: sampling.Draws, Seed: sampling.Seed ?? 0));
                 Console.WriteLine($"wrote {path}: input embedding [N,{diffusion.FeatureCount}]; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
                 break;

@@ -42,9 +42,14 @@ public sealed class PredictCommand : ICommand
         if (featuresOutput is not null && !featuresOutput.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--features-output {featuresOutput}': the extension must be .csv");
         var pointEstimate = PointEstimates.From(args);
+        var sampling = SamplingSettings.From(args);
+        // Where results go is checked before the model or any data is read.
+        OutputPaths.CheckFile("output", output);
+        if (featuresOutput is not null) OutputPaths.CheckFile("features-output", featuresOutput);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
         var model = ctx.SpatialExpression().LoadModel(modelPath, out _);
-        SamplingSettings.From(args).ApplyTo(model);
+        sampling.ApplyTo(model);
+        sampling.CheckMemory(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
         var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlNetStem.Trainers.Diffusion;
 
 namespace MlNetStem.Host.Commands;
 
@@ -18,6 +19,9 @@ public sealed class TrainCommand : ICommand
         new("model", "where to write the model archive", "FILE", "model.zip"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
         new("seed", "random seed", "N", "1"),
+        new("checkpoint", "stem/stem-dit: folder of resumable training checkpoints; rerunning the same command after an interruption " +
+            "(even kill -9) continues from the last checkpoint and gives the same model as an uninterrupted run", "DIR"),
+        new("checkpoint-every", "epochs between checkpoints (with --checkpoint)", "N", "10"),
         .. PipelineSettings.CommandOptions,
     ];
 
@@ -28,11 +32,23 @@ public sealed class TrainCommand : ICommand
         string modelPath = args.Get("model", "model.zip")!;
         var settings = PipelineSettings.From(args);
         if (settings.Trainer.Contains(',')) throw new UsageException($"train fits one trainer at a time (--trainer {string.Join(" | ", PipelineSettings.Trainers)})");
+        string? checkpoint = args.Get("checkpoint");
+        if (checkpoint is not null && !PipelineSettings.IsDiffusionTrainer(settings.Trainer))
+            throw new UsageException($"--checkpoint applies to diffusion (stem) trainers only, not to --trainer {settings.Trainer}");
+        if (args.Get("checkpoint-every") is not null && checkpoint is null) throw new UsageException("--checkpoint-every needs --checkpoint DIR");
+        int every = args.GetInt("checkpoint-every", 10);
+        if (every <= 0) throw new UsageException($"'--checkpoint-every {every}': must be a positive number of epochs");
+        settings = settings with { CheckpointDirectory = checkpoint is null ? null : Path.GetFullPath(checkpoint), CheckpointEvery = every };
+        // Where results go is checked before any data is read or any epoch trained.
+        OutputPaths.CheckFile("model", modelPath);
+        if (checkpoint is not null) OutputPaths.CheckFolder("checkpoint", checkpoint);
         var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
         var model = StandardPipeline.Build(ctx, settings).Fit(data);
         ctx.SpatialExpression().SaveModel(model, data.Schema, modelPath);
+        if (model.LastTransformer is StemDiffusionTransformer { Summary.ResumedFromEpoch: { } resumed })
+            Console.WriteLine($"resumed from the checkpoint of epoch {resumed} in {checkpoint}");
         Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:0.0} s ({StandardPipeline.Describe(model.LastTransformer)}); wrote {modelPath}");
         return 0;
     }

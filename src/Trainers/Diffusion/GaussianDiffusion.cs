@@ -134,7 +134,9 @@ internal sealed class GaussianDiffusion : IDisposable
                     var mean = x0 * schedule.PosteriorMeanCoef1[i] + x * schedule.PosteriorMeanCoef2[i];
                     if (i > 0)
                     {
-                        var frac = (v + 1) * 0.5;
+                        // The learned range interpolates between the two bounds: frac outside [0, 1] (an input far from the
+                        // training data) would make exp overflow into infinite, then NaN, draws.
+                        var frac = ((v + 1) * 0.5).Clamp(0, 1);
                         var logVariance = frac * schedule.LogBetas[i] + (1 - frac) * schedule.PosteriorLogVarianceClipped[i];
                         mean = mean + (logVariance * 0.5).Exp() * noise();
                     }

@@ -67,6 +67,55 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             outputs, aliases);
     }
 
+    /// <summary>
+    /// Bound on the standardized condition (in training standard deviations) the denoiser is given, in process and in the
+    /// exported sampler: features far outside the training range (an all-zero or noise embedding, a feature nearly constant
+    /// in training) are clamped to it, which keeps every draw finite. In-distribution features are far inside it.
+    /// </summary>
+    public const float ConditionLimit = 100f;
+
+    /// <summary>
+    /// Bytes a prediction batch needs with <paramref name="options"/> (this model's sampling options when null): the draws of
+    /// the spots a cursor reads at once (<see cref="StemDiffusionOptions.PredictionBatchSpots"/> × workers × draws × genes
+    /// floats, held twice: libtorch's output and the draws array), the summaries, and each worker's libtorch working set
+    /// (spots × draws rows of the denoiser's activations). Computed with checked arithmetic: <see cref="long.MaxValue"/> when
+    /// it overflows. Callers compare it with a memory limit before predicting.
+    /// </summary>
+    public long PredictionBatchBytes(StemDiffusionOptions? options = null)
+    {
+        var o = options ?? Options;
+        try
+        {
+            checked
+            {
+                long groupSpots = o.PredictionBatchSpots, workers = o.EffectiveWorkers, g = GeneCount, k = o.Draws;
+                long batchSpots = groupSpots * workers;
+                long draws = batchSpots * k * g * sizeof(float) * 2;
+                long summaries = batchSpots * g * sizeof(float) * (2 + 2 * (o.EffectiveIntervalLevels.Count + 1)) + k * sizeof(double);
+                long width = Math.Max((long)o.HiddenSize * o.MlpRatio, o.EffectiveResidualWidth);
+                // Per denoised row: x, noise, ε, v, x0, mean and the step's temporaries over genes; the expanded condition
+                // and its embedding; the hidden activations of the blocks kept alive by the step scope. Calibrated on the
+                // CPU preset (50 genes, 1,000 draws: 2.8 GB measured peak for sampling, this estimate 2.5 GB + the draws).
+                long perRow = (24 * g + 2L * FeatureCount + 8L * o.HiddenSize + 12 * width) * sizeof(float);
+                long torch = workers * groupSpots * k * perRow;
+                return draws + summaries + torch;
+            }
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+    }
+
+    /// <summary>Hard ceiling of <see cref="PredictionBatchBytes"/> (8 GiB), whatever the caller's budget: beyond it the draws
+    /// array alone would pass the largest array .NET allocates.</summary>
+    public const long MaxPredictionBatchBytes = 8L << 30;
+
+    /// <summary>Bytes as "1.2 GiB" / "512 MiB".</summary>
+    internal static string FormatBytes(long bytes) => bytes == long.MaxValue
+        ? "more than 8 EiB"
+        : bytes >= 1L << 30 ? $"{bytes / (double)(1L << 30):0.#} GiB" : $"{bytes / (double)(1L << 20):0.#} MiB";
+
     /// <summary>Feature standardization learned at training (read by the ONNX exporter).</summary>
     internal Standardization FeatureScaling => _featureScaling;
 
@@ -224,6 +273,14 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         var produced = OutputColumns(options, GeneCount, _genes);
         var dims = input.Schema.Get(options.FeatureColumn, ComponentName).Type.Dimensions;
         var views = dims.Count == 2 ? dims[0] : 1;
+        // Checked before any batch is allocated: a draws count whose batch cannot even be addressed is refused here
+        // (callers with a memory budget compare PredictionBatchBytes with it first).
+        long bytes = PredictionBatchBytes(options);
+        if (bytes > MaxPredictionBatchBytes)
+            throw new InvalidOperationException(
+                $"{ComponentName}: {options.Draws:N0} draws per spot × {(long)options.PredictionBatchSpots * options.EffectiveWorkers:N0} spots per batch × " +
+                $"{GeneCount:N0} genes need {FormatBytes(bytes)} per prediction batch, more than the {FormatBytes(MaxPredictionBatchBytes)} this process can allocate; " +
+                "use fewer draws (or a smaller PredictionBatchSpots).");
         int cursorBatch = (int)Math.Min((long)options.PredictionBatchSpots * options.EffectiveWorkers, int.MaxValue);
         return new MappedDataView(input, produced, [options.FeatureColumn], () => new Mapper(this, options, views), cursorBatch);
     }
@@ -261,6 +318,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             view0.CopyTo(condition.AsSpan(r * d));
         }
         _featureScaling.Apply(condition);
+        // A feature nearly constant in training (a tiny standard deviation) turns an unusual input into a huge standardized
+        // value: bounded here (and in the ONNX sampler), so the denoiser sees at most ConditionLimit training SDs.
+        for (int i = 0; i < condition.Length; i++) condition[i] = Math.Clamp(condition[i], -ConditionLimit, ConditionLimit);
         var result = new float[(long)rows * k * g];
         if (rows == 0) return result;
         if (o.Threads is { } threads) TorchThreads.Set(threads);
@@ -424,10 +484,13 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             throw new ModelFormatException($"{ComponentName} entry describes an impossible model: {s.Views} views, {s.FeatureCount} features, {s.GeneCount} genes.");
         if (s.Schedule.Kind != "linear" || s.Schedule.Steps != s.Options.DiffusionSteps)
             throw new ModelFormatException($"{ComponentName}: unsupported or inconsistent schedule '{s.Schedule.Kind}' with {s.Schedule.Steps} steps.");
-        var features = new Standardization(context.ReadFloats("feature_mean.f32", s.FeatureCount), context.ReadFloats("feature_std.f32", s.FeatureCount));
-        var labels = new Standardization(context.ReadFloats("label_mean.f32", s.GeneCount), context.ReadFloats("label_std.f32", s.GeneCount));
-        var labelMin = context.ReadFloats("label_min.f32", s.GeneCount);
-        var labelMax = context.ReadFloats("label_max.f32", s.GeneCount);
+        if ((long)s.FeatureCount * s.GeneCount > Array.MaxLength / sizeof(float))
+            throw new ModelFormatException($"{ComponentName} entry 'stem.json' describes an impossible model: {s.FeatureCount} features × {s.GeneCount} genes.");
+        float[] Read(string entry, int count) => ModelLoadChecks.Finite(context.ReadFloats(entry, count), ComponentName, entry);
+        var features = new Standardization(Read("feature_mean.f32", s.FeatureCount), Read("feature_std.f32", s.FeatureCount));
+        var labels = new Standardization(Read("label_mean.f32", s.GeneCount), Read("label_std.f32", s.GeneCount));
+        var labelMin = Read("label_min.f32", s.GeneCount);
+        var labelMax = Read("label_max.f32", s.GeneCount);
         if (!features.Mean.Concat(features.Std).Concat(labels.Mean).Concat(labels.Std).Concat(labelMin).Concat(labelMax).All(float.IsFinite)
             || features.Std.Any(v => v <= 0) || labels.Std.Any(v => v <= 0) || labelMin.Zip(labelMax).Any(p => p.First > p.Second))
             throw new ModelFormatException($"{ComponentName}: the standardization entries hold non-finite or non-positive values.");
@@ -437,9 +500,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             if (s.PriorAlpha is not { } alpha || !(alpha >= 0))
                 throw new ModelFormatException($"{ComponentName} entry 'stem.json' uses a ridge mean prior but records no valid penalty.");
             prior = new RidgePrior(
-                new RidgeSolver.Solution(s.FeatureCount, s.GeneCount, context.ReadFloats("prior_weights.f32", s.FeatureCount * s.GeneCount),
-                    context.ReadFloats("prior_bias.f32", s.GeneCount), alpha),
-                context.ReadFloats("prior_residual_min.f32", s.GeneCount), context.ReadFloats("prior_residual_max.f32", s.GeneCount));
+                new RidgeSolver.Solution(s.FeatureCount, s.GeneCount, Read("prior_weights.f32", s.FeatureCount * s.GeneCount),
+                    Read("prior_bias.f32", s.GeneCount), alpha),
+                Read("prior_residual_min.f32", s.GeneCount), Read("prior_residual_max.f32", s.GeneCount));
             if (!prior.Ridge.Weights.Concat(prior.Ridge.Bias).Concat(prior.ResidualMin).Concat(prior.ResidualMax).All(float.IsFinite))
                 throw new ModelFormatException($"{ComponentName}: the mean prior entries hold NaN or infinite values.");
         }
@@ -448,11 +511,10 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             network = StemDiffusionEstimator.CreateDenoiser(s.Options, s.GeneCount, s.FeatureCount, generator);
         try
         {
-            using (var stream = context.OpenRead("denoiser.state"))
+            using (var stream = context.OpenRead("denoiser.state", ModelLoadChecks.StateDictLimit(network)))
                 network.LoadStateDict(stream);
             network.Eval();
-            if (network.Parameters().Any(p => { using var scope = Tensor.NewScope(); return !float.IsFinite(p.Sum().ToFloatArray()[0]); }))
-                throw new ModelFormatException($"{ComponentName}: the denoiser weights contain NaN or infinite values.");
+            ModelLoadChecks.Finite(network, ComponentName, "denoiser.state");
             return new StemDiffusionTransformer(s.Options, s.Views, s.FeatureCount, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)

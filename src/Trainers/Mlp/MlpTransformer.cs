@@ -173,14 +173,18 @@ public sealed class MlpTransformer : ColumnMapperTransformer, IOnnxExportableTra
         if (s.FeatureCount < 1 || s.OutputCount < 1 || hidden.Any(h => h < 1) || (s.Genes is not null && s.Genes.Length != s.OutputCount))
             throw new ModelFormatException(
                 $"MlpRegression entry describes an impossible network: {s.FeatureCount} features, hidden [{string.Join(", ", hidden)}], {s.OutputCount} outputs.");
-        var features = new Standardization(context.ReadFloats("feature_mean.f32", s.FeatureCount), context.ReadFloats("feature_std.f32", s.FeatureCount));
-        var labels = new Standardization(context.ReadFloats("label_mean.f32", s.OutputCount), context.ReadFloats("label_std.f32", s.OutputCount));
+        float[] Read(string entry, int count) => ModelLoadChecks.Finite(context.ReadFloats(entry, count), "MlpRegression", entry);
+        var features = new Standardization(Read("feature_mean.f32", s.FeatureCount), Read("feature_std.f32", s.FeatureCount));
+        var labels = new Standardization(Read("label_mean.f32", s.OutputCount), Read("label_std.f32", s.OutputCount));
+        if (features.Std.Concat(labels.Std).Any(v => v <= 0))
+            throw new ModelFormatException("MlpRegression: the standardization entries hold a non-positive standard deviation; the archive is corrupt.");
         using var generator = new Generator(0);   // initial values are overwritten by the state dict
         var network = new MlpNetwork(s.FeatureCount, hidden, s.OutputCount, s.Options.Activation, generator);
         try
         {
-            using var stream = context.OpenRead("network.state");
-            network.LoadStateDict(stream);
+            using (var stream = context.OpenRead("network.state", ModelLoadChecks.StateDictLimit(network)))
+                network.LoadStateDict(stream);
+            ModelLoadChecks.Finite(network, "MlpRegression", "network.state");
             network.Eval();
             return new MlpTransformer(s.Options, s.FeatureCount, s.OutputCount, s.Genes, features, labels, network, s.Summary);
         }

@@ -136,9 +136,15 @@ public sealed class RidgeTransformer : ColumnMapperTransformer, IOnnxExportableT
     public static ITransformer Load(ComponentLoadContext context)
     {
         var s = context.ReadJson<State>("ridge.json");
+        if (s.FeatureCount < 1 || s.OutputCount < 1 || (long)s.FeatureCount * s.OutputCount > Array.MaxLength / sizeof(float)
+            || (s.Genes is not null && s.Genes.Length != s.OutputCount))
+            throw new ModelFormatException(
+                $"RidgeRegression entry 'ridge.json' describes an impossible model: {s.FeatureCount} features, {s.OutputCount} outputs" +
+                $"{(s.Genes is null ? "" : $", {s.Genes.Length} gene names")}.");
+        float[] Read(string entry, int count) => ModelLoadChecks.Finite(context.ReadFloats(entry, count), "RidgeRegression", entry);
         return new RidgeTransformer(s.OutputColumn, s.FeatureColumn, s.FeatureCount,
-            context.ReadFloats("weights.f32", s.FeatureCount * s.OutputCount), context.ReadFloats("bias.f32", s.OutputCount), s.Genes, s.Alpha,
-            context.Has("center.f32") ? context.ReadFloats("center.f32", s.FeatureCount) : null);
+            Read("weights.f32", s.FeatureCount * s.OutputCount), Read("bias.f32", s.OutputCount), s.Genes, s.Alpha,
+            context.Has("center.f32") ? Read("center.f32", s.FeatureCount) : null);
     }
 
     private sealed record State(string OutputColumn, string FeatureColumn, int FeatureCount, int OutputCount, string[]? Genes, double Alpha);

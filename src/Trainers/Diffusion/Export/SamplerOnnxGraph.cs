@@ -111,7 +111,10 @@ internal sealed class SamplerOnnxGraph
 
         string embedding = graph.AddInput(StemOnnxExporter.EmbeddingInput, OnnxElementType.Float, "N", c);
         string noise = noiseInput ? graph.AddInput(StemOnnxExporter.NoiseInput, OnnxElementType.Float, "N", draws, NoiseSlots, g) : "";
-        string condition = ops.Div(ops.Sub(embedding, ops.Floats("feature_mean", features.Mean, c)), ops.Floats("feature_std", features.Std, c));
+        // Standardized, then bounded as in process (StemDiffusionTransformer.ConditionLimit), so far out-of-distribution
+        // embeddings (all zeros, noise, near-constant training features) cannot drive the denoiser to overflow.
+        string condition = ops.Node("Clip", ops.Div(ops.Sub(embedding, ops.Floats("feature_mean", features.Mean, c)), ops.Floats("feature_std", features.Std, c)),
+            ops.Scalar("condition_min", -StemDiffusionTransformer.ConditionLimit), ops.Scalar("condition_max", StemDiffusionTransformer.ConditionLimit));
         string rows = ops.Reshape(ops.Node("Expand", ops.Unsqueeze(condition, 1), ops.Int64s("draw_repeat", 1, draws, 1)), -1, c);  // [N·D, C]
 
         // The condition-only part of the denoiser runs once, outside the loop.
@@ -168,7 +171,8 @@ internal sealed class SamplerOnnxGraph
                 if (stochastic)
                 {
                     string one = b.Scalar("one", 1), half = b.Scalar("half", 0.5);
-                    string frac = b.Mul(b.Add(v, one), half);
+                    // Clamped to [0, 1] as in process: the variance stays between its two bounds for any input.
+                    string frac = b.Node("Clip", b.Mul(b.Add(v, one), half), b.Scalar("frac_min", 0), one);
                     string logVariance = b.Add(b.Mul(frac, At(ops.Floats("log_beta", Table((_, i) => _schedule.LogBetas[i]), _count))),
                         b.Mul(b.Sub(one, frac), At(ops.Floats("posterior_log_variance", Table((_, i) => _schedule.PosteriorLogVarianceClipped[i]), _count))));
                     string mask = At(ops.Floats("noise_mask", Table((_, i) => IsStochastic(i) ? 1 : 0), _count));
