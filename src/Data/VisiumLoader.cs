@@ -201,7 +201,11 @@ public static class VisiumLoader
         {
             if (string.IsNullOrWhiteSpace(lines[l])) continue;
             var f = lines[l].Split(',');
-            if (f.Length < 6) throw new InvalidDataException($"{path} line {l + 1}: {f.Length} fields; expected 6 (barcode,in_tissue,array_row,array_col,pxl_row,pxl_col).");
+            // The header decides where each column is: a row must reach the last one it names (6 without a header).
+            int needed = Math.Max(6, col.Max() + 1);
+            if (f.Length < needed)
+                throw new InvalidDataException($"{path} line {l + 1}: {f.Length} fields; expected {needed} (barcode,in_tissue,array_row,array_col,pxl_row,pxl_col" +
+                    (needed > 6 ? " at the header's positions" : "") + ").");
             string barcode = f[col[0]].Trim();
             if (!seen.Add(barcode)) throw new InvalidDataException($"{path} line {l + 1}: barcode {barcode} appears twice.");
             spots.Add(new VisiumSpot(barcode, Int(f[col[1]], path, l) != 0, Int(f[col[2]], path, l), Int(f[col[3]], path, l),

@@ -124,6 +124,70 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
         AssertNoBugs();
     }
 
+    [Fact]
+    public void VisiumMatrixMarket_Mutated_LoadOrAreRefusedClearly()
+    {
+        string outs = VisiumOuts("visium-mtx");
+        string matrix = Path.Combine(outs, "filtered_feature_bc_matrix", "matrix.mtx");
+        Assert.Equal(12, SectionLoader.Load(outs).Data.Rows);   // the unmutated fixture loads
+        FuzzRun.Run("10x matrix.mtx", File.ReadAllBytes(matrix), Cases, seed: 7, bytes =>
+        {
+            File.WriteAllBytes(matrix, bytes);
+            _ = SectionLoader.Load(outs).Data.Rows;
+        }, output, _bugs);
+        AssertNoBugs();
+    }
+
+    [Fact]
+    public void VisiumPositions_Mutated_LoadOrAreRefusedClearly()
+    {
+        string outs = VisiumOuts("visium-positions");
+        string positions = Path.Combine(outs, "spatial", "tissue_positions.csv");
+        FuzzRun.Run("10x tissue_positions.csv", File.ReadAllBytes(positions), Cases, seed: 8, bytes =>
+        {
+            File.WriteAllBytes(positions, bytes);
+            _ = SectionLoader.Load(outs).Data.Rows;
+        }, output, _bugs);
+        AssertNoBugs();
+    }
+
+    /// <summary>A small Space Ranger outs folder: 3×4 spots in tissue, 5 genes, uncompressed Matrix Market, a hires PNG.</summary>
+    private string VisiumOuts(string name)
+    {
+        string outs = _folder.File(Path.Combine(name, "outs"));
+        string spatial = Path.Combine(outs, "spatial"), mtx = Path.Combine(outs, "filtered_feature_bc_matrix");
+        Directory.CreateDirectory(spatial);
+        Directory.CreateDirectory(mtx);
+        var barcodes = new List<string>();
+        var positions = new System.Text.StringBuilder("barcode,in_tissue,array_row,array_col,pxl_row_in_fullres,pxl_col_in_fullres\n");
+        for (int r = 0; r < 3; r++)
+            for (int c = 0; c < 4; c++)
+            {
+                barcodes.Add($"S{r}{c}-1");
+                positions.Append(System.Globalization.CultureInfo.InvariantCulture, $"S{r}{c}-1,1,{r},{c},{40 + 60 * r},{40 + 60 * c}\n");
+            }
+        File.WriteAllText(Path.Combine(spatial, "tissue_positions.csv"), positions.ToString());
+        File.WriteAllText(Path.Combine(spatial, "scalefactors_json.json"),
+            "{\"spot_diameter_fullres\": 110.0, \"tissue_hires_scalef\": 0.5, \"fiducial_diameter_fullres\": 170.0, \"tissue_lowres_scalef\": 0.15}");
+        WritePng(Path.Combine(spatial, "tissue_hires_image.png"), 200, 150);
+        File.WriteAllText(Path.Combine(mtx, "barcodes.tsv"), string.Concat(barcodes.Select(b => b + "\n")));
+        File.WriteAllText(Path.Combine(mtx, "features.tsv"), string.Concat(Enumerable.Range(0, 5).Select(g => $"ENSG{g:D5}\tGENE{g}\tGene Expression\n")));
+        var entries = new List<string>();
+        for (int b = 0; b < barcodes.Count; b++)
+            for (int g = 0; g < 5; g++)
+                if ((b + g) % 3 != 0) entries.Add($"{g + 1} {b + 1} {10 * (b + 1) + g}");
+        File.WriteAllText(Path.Combine(mtx, "matrix.mtx"),
+            $"%%MatrixMarket matrix coordinate integer general\n5 {barcodes.Count} {entries.Count}\n" + string.Concat(entries.Select(e => e + "\n")));
+        return outs;
+    }
+
+    private static void WritePng(string path, int width, int height)
+    {
+        var rgba = Enumerable.Range(0, width * height * 4).Select(i => (byte)(i % 4 == 3 ? 255 : 200 - i % 50)).ToArray();
+        using var image = MLImage.CreateFromPixels(width, height, MLPixelFormat.Rgba32, rgba);
+        image.Save(path);
+    }
+
     private string Her2stCopy(string name)
     {
         string folder = _folder.File(name);
