@@ -34,12 +34,17 @@ public sealed class Hdf5File : Hdf5Group
     /// <param name="readOnly">Open read-only (default) or read-write.</param>
     /// <exception cref="ArgumentException"><paramref name="path"/> is null or empty.</exception>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="Hdf5Exception">Not an HDF5 file, truncated or otherwise unreadable (native message included).</exception>
+    /// <exception cref="Hdf5Exception">
+    /// Not an HDF5 file, truncated or otherwise unreadable (native message included), or its global heap is corrupt in a way
+    /// that would make libhdf5 loop forever (checked before the native library reads it).
+    /// </exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
     public static Hdf5File Open(string path, bool readOnly = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"HDF5 file '{full}' does not exist.", full);
+        GlobalHeapCheck.ThrowIfDamaged(full);
         Hdf5Library.EnsureInitialized();
         lock (Hdf5Library.Sync)
         {
