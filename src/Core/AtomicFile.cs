@@ -33,6 +33,7 @@ public static class AtomicFile
         try
         {
             write(temp);
+            PauseIfFailpointSet(temp);
             File.Move(temp, full, overwrite: true);
         }
         finally
@@ -40,6 +41,23 @@ public static class AtomicFile
             if (File.Exists(temp)) File.Delete(temp);
         }
         RemoveStaleTemporaries(full);
+    }
+
+    /// <summary>Environment variable that makes every atomic write stop for good between writing and renaming (see below).</summary>
+    public const string FailpointVariable = "MLNETSTEM_FAILPOINT";
+
+    /// <summary>
+    /// Why: a kill between "temporary file written" and "renamed into place" is the moment atomic writes exist for, but it
+    /// lasts microseconds and cannot be hit by timing. With <see cref="FailpointVariable"/> set to
+    /// <c>atomic-write-before-rename</c>, the write announces itself on standard error and waits forever, so a test can kill
+    /// the process exactly there (tests/Reliability.Tests/KillDuringWriteTests). Unset, this costs one lookup.
+    /// </summary>
+    private static void PauseIfFailpointSet(string temp)
+    {
+        if (Environment.GetEnvironmentVariable(FailpointVariable) != "atomic-write-before-rename") return;
+        Console.Error.WriteLine($"failpoint atomic-write-before-rename: {temp}");
+        Console.Error.Flush();
+        Thread.Sleep(Timeout.Infinite);
     }
 
     /// <summary>The temporary file a write of <paramref name="fullPath"/> goes through: <c>.NAME.&lt;guid&gt;.tmp</c> beside it.</summary>

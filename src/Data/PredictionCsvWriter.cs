@@ -19,11 +19,8 @@ public static class PredictionCsvWriter
         var ids = idColumns.Where(c => data.Schema.Find(c) is not null).ToArray();
         int width = values.Type.Size;
         var genes = values.SlotNames ?? Enumerable.Range(0, width).Select(i => $"{valueColumn}{i}").ToArray();
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string temp = full + $".{Guid.NewGuid():N}.tmp";
         int rows = 0;
-        try
+        AtomicFile.Write(path, temp =>
         {
             using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)))
             {
@@ -51,12 +48,7 @@ public static class PredictionCsvWriter
                     onBatch?.Invoke(batch.RowCount);
                 }
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        });
         return rows;
     }
 

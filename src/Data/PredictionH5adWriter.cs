@@ -115,6 +115,8 @@ public static class PredictionH5adWriter
         try
         {
             H5adWriter.Write(file, path);
+            // H5adWriter writes through the same .NAME.<guid>.tmp files: remove those left by killed writes.
+            AtomicFile.RemoveStaleTemporaries(path);
         }
         catch (Hdf5Exception ex)
         {

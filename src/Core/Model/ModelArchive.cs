@@ -32,36 +32,24 @@ public static class ModelArchive
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        string temp = AtomicFile.TemporaryPath(full);
-        try
+        // Through a temporary file and a rename: a killed save never leaves half an archive (AtomicFile).
+        AtomicFile.Write(path, temp =>
         {
-            using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write);
+            using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
             {
-                using (var zip = new ZipArchive(file, ZipArchiveMode.Create, leaveOpen: true))
-                {
-                    var manifest = new ArchiveManifest(FormatName, FormatVersion,
-                        typeof(ModelArchive).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
-                        DateTime.UtcNow,
-                        inputSchema?.Visible().Where(c => ColumnTypes.ArchiveName(c.Type) is not null)
-                            .Select(c => new ArchivedColumn(c.Name, ColumnTypes.ArchiveName(c.Type)!, c.SlotNames?.ToArray())).ToArray());
-                    using (var stream = zip.CreateEntry(ManifestEntry).Open())
-                        JsonSerializer.Serialize(stream, manifest, ComponentSaveContext.Json);
-                    ComponentSaveContext.Write(zip, RootDirectory, model);
-                    AddMLNetModel(zip, model);
-                }
-                file.Flush(flushToDisk: true);
+                var manifest = new ArchiveManifest(FormatName, FormatVersion,
+                    typeof(ModelArchive).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
+                    DateTime.UtcNow,
+                    inputSchema?.Visible().Where(c => ColumnTypes.ArchiveName(c.Type) is not null)
+                        .Select(c => new ArchivedColumn(c.Name, ColumnTypes.ArchiveName(c.Type)!, c.SlotNames?.ToArray())).ToArray());
+                using (var stream = zip.CreateEntry(ManifestEntry).Open())
+                    JsonSerializer.Serialize(stream, manifest, ComponentSaveContext.Json);
+                ComponentSaveContext.Write(zip, RootDirectory, model);
+                AddMLNetModel(zip, model);
             }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
-        // Temporary files of this target left by killed saves (see AtomicFile.RemoveStaleTemporaries).
-        AtomicFile.RemoveStaleTemporaries(full);
+            file.Flush(flushToDisk: true);
+        });
     }
 
     /// <summary>Loads a model written by <see cref="Save"/>.</summary>
