@@ -12,6 +12,14 @@ public static class TrainersCatalogExtensions
         string featureColumn = "Features", string outputColumn = "Score", double? alpha = null, int pcaComponents = 0) =>
         new(new RidgeOptions(labelColumn, featureColumn, outputColumn, alpha, pcaComponents), catalog.Owner.Progress);
 
+    /// <summary>Ridge regression with every option, e.g. <see cref="RidgeOptions.Hest"/> (HEST-Benchmark's linear probe).</summary>
+    /// <exception cref="ArgumentException">Negative penalty or PCA size.</exception>
+    public static RidgeEstimator Ridge(this SpatialTrainersCatalog catalog, RidgeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        return new(options, catalog.Owner.Progress);
+    }
+
     /// <summary>
     /// Regression MLP baseline trained with libtorch (standardized features, AdamW, MSE, EMA weights).
     /// The seed defaults to one drawn from the context, so a seeded context (<see cref="SpatialExpressionCatalog.Seed"/>) gives reproducible models.

@@ -57,7 +57,8 @@ public sealed class RidgeEstimator : IEstimator<RidgeTransformer>
         if (!xs.All(float.IsFinite)) throw new InvalidDataException($"Ridge: column '{_options.FeatureColumn}' contains NaN or infinite values.");
         if (!ys.All(float.IsFinite)) throw new InvalidDataException($"Ridge: column '{_options.LabelColumn}' contains NaN or infinite values.");
 
-        var solution = RidgeSolver.Fit(xs, ys, n, d, k, _options.Alpha, _options.PcaComponents, center: true);
+        var solution = RidgeSolver.Fit(xs, ys, n, d, k, _options.Alpha, _options.PcaComponents, center: true,
+            _options.Penalty, _options.FitIntercept);
         return new RidgeTransformer(_options.OutputColumn, _options.FeatureColumn, d, solution.Weights, solution.Bias, labelColumn.SlotNames?.ToArray(),
             solution.Alpha, solution.Center);
     }

@@ -43,8 +43,10 @@ internal static class RidgeSolver
     /// <param name="alpha">Fixed penalty, or null to choose it from <see cref="RidgeOptions.AlphaGrid"/> by GCV.</param>
     /// <param name="pcaComponents">When in (0, d), regress on this many principal components of the standardized features.</param>
     /// <param name="center">Keep the feature means apart (<see cref="Solution.Center"/>) instead of folding them into the bias.</param>
+    /// <param name="penalty">How to choose the penalty when <paramref name="alpha"/> is null.</param>
+    /// <param name="fitIntercept">Fit an intercept (targets centered); false regresses the raw targets on standardized features.</param>
     public static Solution Fit(IReadOnlyList<float> xs, IReadOnlyList<float> ys, int n, int d, int k, double? alpha = null, int pcaComponents = 0,
-        bool center = false)
+        bool center = false, RidgePenalty penalty = RidgePenalty.CrossValidated, bool fitIntercept = true)
     {
         var x = Matrix<double>.Build.Dense(n, d, (i, j) => xs[i * d + j]);
         var y = Matrix<double>.Build.Dense(n, k, (i, j) => ys[i * k + j]);
@@ -55,7 +57,7 @@ internal static class RidgeSolver
             return s > 1e-12 ? s : 1;     // constant features contribute nothing
         });
         var z = Matrix<double>.Build.Dense(n, d, (i, j) => (x[i, j] - mean[j]) / std[j]);
-        var yMean = y.ColumnSums() / n;
+        var yMean = fitIntercept ? y.ColumnSums() / n : Vector<double>.Build.Dense(k);
         var yc = y - Matrix<double>.Build.Dense(n, k, (_, j) => yMean[j]);
 
         // Optional PCA: z ≈ (z P) with P the top principal axes.
@@ -76,13 +78,13 @@ internal static class RidgeSolver
         Matrix<double> Solve(double a) =>
             v * Matrix<double>.Build.Dense(lambda.Count, k, (i, j) => vtXtY[i, j] / (lambda[i] + a));
 
-        double chosen = alpha ?? RidgeOptions.AlphaGrid.MinBy(a =>
+        double chosen = alpha ?? (penalty == RidgePenalty.HestBenchmark ? 100.0 / ((double)zp.ColumnCount * k) : RidgeOptions.AlphaGrid.MinBy(a =>
         {
             var residual = yc - zp * Solve(a);
             double df = lambda.Sum(l => l / (l + a));
             double denominator = Math.Pow(1 - df / n, 2);
             return denominator <= 1e-12 ? double.PositiveInfinity : residual.FrobeniusNorm() * residual.FrobeniusNorm() / n / denominator;
-        });
+        }));
         var w = projection * Solve(chosen);
         // Fold standardization into the weights: score = x·W' + b.
         var weights = new float[d * k];
