@@ -13,13 +13,27 @@ public static class SectionCombiner
     public static CombinedSections Combine(IReadOnlyList<SpatialSection> sections, IReadOnlyList<string> names)
     {
         ArgumentNullException.ThrowIfNull(sections);
+        var (data, notes) = Combine(sections.Select(s => s.Data).ToArray(), names);
+        return new CombinedSections(data, sections, notes);
+    }
+
+    /// <summary>
+    /// Combines spot tables of several sections (e.g. sections already featurized, as a benchmark caches them) the same way:
+    /// shared columns, <see cref="SpotColumns.Counts"/> over the union of genes, a <see cref="SpotColumns.Section"/> column.
+    /// </summary>
+    /// <exception cref="ArgumentException">No table, names that do not match the tables, or a repeated name.</exception>
+    /// <exception cref="InvalidDataException">Some tables have counts and others do not.</exception>
+    public static (InMemoryDataView Data, IReadOnlyList<string> Notes) Combine(IReadOnlyList<InMemoryDataView> tables, IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
         ArgumentNullException.ThrowIfNull(names);
-        if (sections.Count == 0) throw new ArgumentException("No section to combine.", nameof(sections));
+        var sections = tables;
+        if (sections.Count == 0) throw new ArgumentException("No section to combine.", nameof(tables));
         if (names.Count != sections.Count) throw new ArgumentException($"{names.Count} names for {sections.Count} sections.", nameof(names));
         if (names.Distinct(StringComparer.Ordinal).Count() != names.Count)
             throw new ArgumentException($"Section names repeat ({string.Join(", ", names)}); give each section its own name.", nameof(names));
         var notes = new List<string>();
-        var schemas = sections.Select(s => s.Data.Schema).ToArray();
+        var schemas = sections.Select(s => s.Schema).ToArray();
         int withCounts = schemas.Count(s => s.Find(SpotColumns.Counts) is not null);
         if (withCounts != 0 && withCounts != sections.Count)
             throw new InvalidDataException($"{withCounts} of {sections.Count} sections have counts: combine sections that all have counts " +
@@ -31,17 +45,17 @@ public static class SectionCombiner
         foreach (var name in schemas.SelectMany(s => s.Visible().Select(c => c.Name)).Distinct().Except(shared).Where(n => n != SpotColumns.Counts))
             notes.Add($"column '{name}' is left out: not every section has it");
 
-        int total = sections.Sum(s => s.Data.Rows);
+        int total = sections.Sum(s => s.Rows);
         var columns = new List<DataViewSchema.DetachedColumn> { SchemaColumns.Create(SpotColumns.Section, ColumnTypes.Text) };
         var arrays = new Dictionary<string, Array>
         {
-            [SpotColumns.Section] = sections.SelectMany((s, i) => Enumerable.Repeat(names[i], s.Data.Rows)).ToArray(),
+            [SpotColumns.Section] = sections.SelectMany((s, i) => Enumerable.Repeat(names[i], s.Rows)).ToArray(),
         };
         foreach (var name in shared)
         {
             var type = schemas[0][name].Type;
             columns.Add(SchemaColumns.Create(name, type));
-            arrays[name] = DataViewMaterializer.Concat(sections.Select(s => s.Data.GetColumnArray(name)).ToArray(), ColumnTypes.BatchArrayType(type).GetElementType()!);
+            arrays[name] = DataViewMaterializer.Concat(sections.Select(s => s.GetColumnArray(name)).ToArray(), ColumnTypes.BatchArrayType(type).GetElementType()!);
         }
         if (withCounts > 0)
         {
@@ -51,17 +65,17 @@ public static class SectionCombiner
             long row = 0;
             foreach (var section in sections)
             {
-                var own = section.Data.Schema[SpotColumns.Counts].SlotNames!;
-                var values = (float[])section.Data.GetColumnArray(SpotColumns.Counts);
+                var own = section.Schema[SpotColumns.Counts].SlotNames!;
+                var values = (float[])section.GetColumnArray(SpotColumns.Counts);
                 var target = own.Select(g => index[g]).ToArray();
-                for (int r = 0; r < section.Data.Rows; r++, row++)
+                for (int r = 0; r < section.Rows; r++, row++)
                     for (int j = 0; j < own.Count; j++)
                         counts[row * genes.Count + target[j]] = values[(long)r * own.Count + j];
             }
             columns.Add(SchemaColumns.Create(SpotColumns.Counts, ColumnTypes.FloatTensor(genes.Count), genes));
             arrays[SpotColumns.Counts] = counts;
         }
-        return new CombinedSections(new InMemoryDataView(columns, total, arrays), sections, notes);
+        return (new InMemoryDataView(columns, total, arrays), notes);
     }
 
     private static List<string> UnionOfGenes(DataViewSchema[] schemas, IReadOnlyList<string> names, List<string> notes)

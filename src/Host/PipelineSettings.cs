@@ -42,10 +42,10 @@ public sealed record PipelineSettings(
     int? CheckpointEvery = null)
 {
     /// <summary>
-    /// Trainers the command line offers: ridge, mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
+    /// Trainers the command line offers: ridge, hest-ridge (HEST-Benchmark's linear probe), mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
     /// stem-dit (Stem's DiT denoiser, its own CPU preset) and stem-fast (an alias of stem kept for compatibility).
     /// </summary>
-    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "mlp", "stem", "stem-dit", "stem-fast"];
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "hest-ridge", "mlp", "stem", "stem-dit", "stem-fast"];
 
     /// <summary>True for the names of diffusion (Stem) trainers: stem, stem-dit and the alias stem-fast.</summary>
     public static bool IsDiffusionTrainer(string trainer) => trainer is "stem" or "stem-dit" or "stem-fast";
@@ -63,7 +63,7 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
+        new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
         new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
         new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
         new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; morphology featurizer)", "NAME", "none"),

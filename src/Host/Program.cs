@@ -3,7 +3,7 @@ using MlNetStem.Host;
 using MlNetStem.Host.Commands;
 using MlNetStem.Model;
 
-ICommand[] commands = [new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new ExportCommand()];
+ICommand[] commands = [new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new BenchmarkCommand(), new ExportCommand()];
 
 if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 {

@@ -34,4 +34,25 @@ public static class SectionReader
             (section.MicronsPerPixel is { } mpp ? $", {mpp:0.###} µm/px" : ", µm/px unknown"));
         return section.Data;
     }
+
+    /// <summary>
+    /// Loads the sections of a cohort as one spot table (<see cref="SectionCombiner"/>): one section loads as with
+    /// <see cref="Load"/>; several get a <see cref="SpotColumns.Section"/> column, keep their own image and µm/px, and
+    /// have counts on the union of their genes (what that changed is reported on <paramref name="log"/>).
+    /// </summary>
+    /// <param name="sections">The sections, e.g. from <see cref="SectionInputs.Parse"/>.</param>
+    /// <param name="requireCounts">Whether the sections must carry counts.</param>
+    /// <param name="micronsPerPixel">Pixel size for sections whose entry gives none; null takes it from each layout.</param>
+    /// <param name="log">Where notes go.</param>
+    public static InMemoryDataView LoadCohort(IReadOnlyList<SectionEntry> sections, bool requireCounts, double? micronsPerPixel, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(sections);
+        if (sections.Count == 1) return Load(sections[0].Path, requireCounts, sections[0].MicronsPerPixel ?? micronsPerPixel, log);
+        var tables = sections.Select(s => Load(s.Path, requireCounts, s.MicronsPerPixel ?? micronsPerPixel, log)).ToArray();
+        var (data, notes) = SectionCombiner.Combine(tables, sections.Select(s => s.Name).ToArray());
+        foreach (var note in notes) log.WriteLine($"note: {note}");
+        log.WriteLine($"combined {sections.Count} sections: {data.Rows} spots" +
+            (data.Schema.Find(SpotColumns.Counts) is { } c ? $", {c.Type.Size} genes (union)" : ""));
+        return data;
+    }
 }

@@ -18,17 +18,49 @@ public static class StandardPipeline
     /// </remarks>
     /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
-    public static EstimatorChain<ITransformer> Build(MLContext ctx, PipelineSettings settings)
+    public static EstimatorChain<ITransformer> Build(MLContext ctx, PipelineSettings settings) =>
+        Chain([.. PanelSteps(ctx, settings), .. FeaturizationSteps(ctx, settings), .. ModelSteps(ctx, settings)]);
+
+    /// <summary>Counts → panel (chosen on the data it is fitted on) → log2(x+1) "Expression", spots without panel counts dropped.</summary>
+    public static EstimatorChain<ITransformer> Panel(MLContext ctx, PipelineSettings settings) => Chain(PanelSteps(ctx, settings));
+
+    /// <summary>
+    /// Image → patches → features: "Features" [D], or "FeatureViews" [8, D] with dihedral views (<see cref="FeatureColumn"/>).
+    /// Learns nothing from expression, so a benchmark computes it once per section and reuses it across folds and trainers.
+    /// </summary>
+    public static EstimatorChain<ITransformer> Featurization(MLContext ctx, PipelineSettings settings) => Chain(FeaturizationSteps(ctx, settings));
+
+    /// <summary>The panel, then the trainer on already featurized spots (what a benchmark fits per fold).</summary>
+    public static EstimatorChain<ITransformer> PanelAndModel(MLContext ctx, PipelineSettings settings) =>
+        Chain([.. PanelSteps(ctx, settings), .. ModelSteps(ctx, settings)]);
+
+    /// <summary>The column <see cref="Featurization"/> writes for <paramref name="settings"/>.</summary>
+    public static string FeatureColumn(PipelineSettings settings) => settings.DihedralViews ? FeatureViews : "Features";
+
+    private static IEnumerable<IEstimator<ITransformer>> PanelSteps(MLContext ctx, PipelineSettings settings) =>
+    [
+        ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes),
+        ctx.Transforms.LogNormalize("Expression"),
+        ctx.Transforms.DropEmptySpots("Expression"),
+    ];
+
+    private static IEnumerable<IEstimator<ITransformer>> FeaturizationSteps(MLContext ctx, PipelineSettings settings) =>
+        [ctx.Transforms.LoadPatches("Patch", "Image", settings.PatchMicrons, settings.PatchPixels), Featurizer(ctx, settings)];
+
+    /// <summary>
+    /// The trainer. With dihedral views, diffusion trains on all 8 views while regressors (and nothing else) see view 0
+    /// as "Features".
+    /// </summary>
+    private static IEnumerable<IEstimator<ITransformer>> ModelSteps(MLContext ctx, PipelineSettings settings) =>
+        settings.DihedralViews && !IsDiffusion(settings)
+            ? [ctx.Transforms.SelectView("Features", FeatureViews), Trainer(ctx, settings)]
+            : [Trainer(ctx, settings)];
+
+    private static EstimatorChain<ITransformer> Chain(IEnumerable<IEstimator<ITransformer>> steps)
     {
-        var chain = ctx.Transforms.SelectGenes("Expression", "Counts", settings.Genes, settings.Ranking, missingGenes: settings.MissingGenes)
-            .Append(ctx.Transforms.LogNormalize("Expression"))
-            .Append(ctx.Transforms.DropEmptySpots("Expression"))
-            .Append(ctx.Transforms.LoadPatches("Patch", "Image", settings.PatchMicrons, settings.PatchPixels))
-            .Append(Featurizer(ctx, settings));
-        // With dihedral views the featurizer writes "FeatureViews" [8, D]: diffusion trains on all
-        // views, regressors (and nothing else) see view 0 as "Features".
-        if (settings.DihedralViews && !IsDiffusion(settings)) chain = chain.Append<ITransformer>(ctx.Transforms.SelectView("Features", FeatureViews));
-        return chain.Append(Trainer(ctx, settings));
+        var chain = new EstimatorChain<ITransformer>();
+        foreach (var step in steps) chain = chain.Append(step);
+        return chain;
     }
 
     private const string FeatureViews = "FeatureViews";
@@ -40,6 +72,7 @@ public static class StandardPipeline
     public static IEstimator<ITransformer> Trainer(MLContext ctx, PipelineSettings settings) => settings.Trainer switch
     {
         "ridge" => ctx.SpatialExpression().Trainers.Ridge("Expression", "Features", "Score", settings.Alpha, settings.Pca),
+        "hest-ridge" => ctx.SpatialExpression().Trainers.Ridge(RidgeOptions.Hest()),
         "mlp" => ctx.SpatialExpression().Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
         "stem" or "stem-dit" or "stem-fast" => ctx.SpatialExpression().Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),

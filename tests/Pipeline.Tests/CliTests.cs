@@ -25,6 +25,7 @@ public class CliTests
     [InlineData("train")]
     [InlineData("predict")]
     [InlineData("evaluate")]
+    [InlineData("benchmark")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");

@@ -16,8 +16,8 @@ public sealed class DemoCommand : ICommand
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("train", "training section folder", "DIR", "data/her2st/C2"),
-        new("test", "held-out section folder", "DIR", "data/her2st/C3"),
+        new("train", "training section(s); several comma-separated or repeated are trained on together", "DIR", "data/her2st/C2"),
+        new("test", "held-out section(s); several comma-separated or repeated are each scored", "DIR", "data/her2st/C3"),
         new("output", "output folder (predictions.csv, metrics.json, model.zip)", "DIR", "out/demo"),
         new("seed", "random seed", "N", "1"),
         new("model", "with --featurizer onnx: the ONNX image encoder (same as --encoder)", "PATH"),
@@ -30,8 +30,11 @@ public sealed class DemoCommand : ICommand
     {
         var log = Console.Error;
         string root = RepositoryRoot();
-        string train = args.Get("train") ?? Path.Combine(root, "data/her2st/C2");
-        string test = args.Get("test") ?? Path.Combine(root, "data/her2st/C3");
+        var train = args.Get("train") is null ? [SectionEntry.FromPath(Path.Combine(root, "data/her2st/C2"))] : SectionInputs.Parse(args, "train");
+        var test = args.Get("test") is null ? [SectionEntry.FromPath(Path.Combine(root, "data/her2st/C3"))] : SectionInputs.Parse(args, "test");
+        if (train.Select(t => t.Name).Intersect(test.Select(t => t.Name)).FirstOrDefault() is { } both)
+            throw new UsageException($"section {both} is given both to --train and --test: a held-out section must not be trained on");
+        string trainNames = string.Join(" + ", train.Select(t => t.Name));
         string output = args.Get("output", "out/demo")!;
         var settings = PipelineSettings.From(args, modelIsEncoderAlias: true);
         var pointEstimate = PointEstimates.From(args);
@@ -42,8 +45,8 @@ public sealed class DemoCommand : ICommand
         var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var total = Stopwatch.StartNew();
 
-        var trainData = SectionReader.Load(train, requireCounts: true, null, log);
-        var testData = SectionReader.Load(test, requireCounts: true, null, log);
+        var trainData = SectionReader.LoadCohort(train, requireCounts: true, null, log);
+        var testData = test.Select(t => (t.Name, Data: SectionReader.Load(t.Path, requireCounts: true, t.MicronsPerPixel, log))).ToArray();
         Directory.CreateDirectory(output);
         var trainers = settings.Trainer.Split(',');
         var results = new List<(string Trainer, ExpressionMetrics Metrics, double Rate)>();
@@ -56,41 +59,48 @@ public sealed class DemoCommand : ICommand
             string suffix = trainers.Length > 1 ? "-" + trainer : "";
             var fitClock = Stopwatch.StartNew();
             var model = StandardPipeline.Build(ctx, settings with { Trainer = trainer }).Fit(trainData);
-            log.WriteLine($"trained on {Path.GetFileName(train)} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
+            log.WriteLine($"trained on {trainNames} in {fitClock.Elapsed.TotalSeconds:0.0} s " +
                 $"({StandardPipeline.Describe(model.LastTransformer)}; {settings.Featurizer} features)");
 
             string modelPath = Path.Combine(output, $"model{suffix}.zip");
+            written.Add(modelPath);
             ctx.SpatialExpression().SaveModel(model, trainData.Schema, modelPath);
             var loaded = ctx.SpatialExpression().LoadModel(modelPath, out _);
             (settings.Sampling ?? SamplingSettings.From(args)).CheckMemory(loaded);
-            var (scored, rate) = SectionScorer.Score(loaded, testData, ctx.SpatialExpression().Progress, log);
-            var metrics = SectionScorer.Evaluate(ctx, scored);
-            table.Add((trainer, metrics));
-            if (pointEstimate == PointEstimate.PreserveVariance)
+            foreach (var (testName, testSection) in testData)
             {
-                if (PointEstimates.HasSpread(scored))
+                // Per held-out section when several are given.
+                string label = test.Count > 1 ? $"{trainer} @ {testName}" : trainer;
+                string fileSuffix = suffix + (test.Count > 1 ? "-" + testName : "");
+                var (scored, rate) = SectionScorer.Score(loaded, testSection, ctx.SpatialExpression().Progress, log);
+                var metrics = SectionScorer.Evaluate(ctx, scored);
+                table.Add((label, metrics));
+                if (pointEstimate == PointEstimate.PreserveVariance)
                 {
-                    // The files hold the preserved estimate; the table shows it next to the mean of the draws.
-                    scored = PointEstimates.PreserveVariance(ctx, scored);
-                    metrics = SectionScorer.Evaluate(ctx, scored);
-                    table.Add(($"{trainer} ({PointEstimates.PreserveVarianceName})", metrics));
+                    if (PointEstimates.HasSpread(scored))
+                    {
+                        // The files hold the preserved estimate; the table shows it next to the mean of the draws.
+                        scored = PointEstimates.PreserveVariance(ctx, scored);
+                        metrics = SectionScorer.Evaluate(ctx, scored);
+                        table.Add(($"{label} ({PointEstimates.PreserveVarianceName})", metrics));
+                    }
+                    else
+                    {
+                        notes.Add($"note: --point-estimate {PointEstimates.PreserveVarianceName} applies to diffusion (stem) trainers only; {trainer} predicts its plain score");
+                    }
                 }
-                else
-                {
-                    notes.Add($"note: --point-estimate {PointEstimates.PreserveVarianceName} applies to diffusion (stem) trainers only; {trainer} predicts its plain score");
-                }
+                string predictions = Path.Combine(output, $"predictions{fileSuffix}.csv");
+                string metricsPath = Path.Combine(output, $"metrics{fileSuffix}.json");
+                PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);
+                AtomicFile.WriteAllText(metricsPath, metrics.ToJson());
+                written.AddRange([predictions, metricsPath]);
+                results.Add((label, metrics, rate));
             }
-            string predictions = Path.Combine(output, $"predictions{suffix}.csv");
-            string metricsPath = Path.Combine(output, $"metrics{suffix}.json");
-            PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);
-            AtomicFile.WriteAllText(metricsPath, metrics.ToJson());
-            written.AddRange([predictions, metricsPath, modelPath]);
-            results.Add((trainer, metrics, rate));
         }
 
         Console.WriteLine();
-        Console.WriteLine($"Held-out section {Path.GetFileName(test)} (trained on {Path.GetFileName(train)}); " +
-            $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section, log2(x+1); " +
+        Console.WriteLine($"Held-out section{(test.Count > 1 ? "s" : "")} {string.Join(", ", test.Select(t => t.Name))} (trained on {trainNames}); " +
+            $"panel: top {settings.Genes} genes ({settings.Ranking}) fitted on the training section{(train.Count > 1 ? "s" : "")}, log2(x+1); " +
             $"features: {FeatureDescription(settings)} on {settings.PatchMicrons:0} µm patches");
         MetricsTable.Write(Console.Out, table);
         Console.WriteLine();

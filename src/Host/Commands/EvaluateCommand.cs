@@ -14,9 +14,11 @@ public sealed class EvaluateCommand : ICommand
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("input", "sequenced section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad", "DIR"),
+        new("input", "sequenced section(s): HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad; several comma-separated or " +
+            "repeated are scored one by one, one table column each", "DIR"),
+        SectionInputs.ManifestOption,
         new("model", "model archive from 'train'", "FILE"),
-        new("output", "also write the metrics as JSON here", "FILE"),
+        new("output", "also write the metrics as JSON here (several sections: an object keyed by section name)", "FILE"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
         .. SamplingSettings.CommandOptions,
         PointEstimates.CommandOption,
@@ -25,7 +27,7 @@ public sealed class EvaluateCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
-        string input = args.Require("input");
+        var sections = SectionInputs.Parse(args);
         var pointEstimate = PointEstimates.From(args);
         var sampling = SamplingSettings.From(args);
         if (args.Get("output") is { } outputPath) OutputPaths.CheckFile("output", outputPath);
@@ -33,19 +35,29 @@ public sealed class EvaluateCommand : ICommand
         var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
         sampling.ApplyTo(model);
         sampling.CheckMemory(model);
-        var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
-        var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
         string name = Path.GetFileName(args.Require("model"));
-        var metrics = SectionScorer.Evaluate(ctx, scored);
-        var rows = new List<(string, ExpressionMetrics)> { (name, metrics) };
-        if (pointEstimate == PointEstimate.PreserveVariance)
+        var rows = new List<(string, ExpressionMetrics)>();
+        var chosen = new Dictionary<string, ExpressionMetrics>(StringComparer.Ordinal);
+        foreach (var section in sections)
         {
-            // The mean of the draws next to the preserved estimate; the JSON holds the chosen one.
-            metrics = SectionScorer.Evaluate(ctx, PointEstimates.PreserveVariance(ctx, scored));
-            rows.Add(($"{name} ({PointEstimates.PreserveVarianceName})", metrics));
+            var data = SectionReader.Load(section.Path, requireCounts: true, section.MicronsPerPixel ?? args.GetDouble("mpp"), Console.Error);
+            var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
+            string label = sections.Count == 1 ? name : section.Name;
+            var metrics = SectionScorer.Evaluate(ctx, scored);
+            rows.Add((label, metrics));
+            if (pointEstimate == PointEstimate.PreserveVariance)
+            {
+                // The mean of the draws next to the preserved estimate; the JSON holds the chosen one.
+                metrics = SectionScorer.Evaluate(ctx, PointEstimates.PreserveVariance(ctx, scored));
+                rows.Add(($"{label} ({PointEstimates.PreserveVarianceName})", metrics));
+            }
+            chosen[section.Name] = metrics;
         }
+        if (sections.Count > 1) Console.WriteLine($"model {name} on {sections.Count} sections:");
         MetricsTable.Write(Console.Out, rows);
-        if (args.Get("output") is { } json) AtomicFile.WriteAllText(json, metrics.ToJson());
+        if (args.Get("output") is { } json)
+            AtomicFile.WriteAllText(json, sections.Count == 1 ? chosen.Values.Single().ToJson()
+                : "{\n" + string.Join(",\n", chosen.Select(p => $"  {System.Text.Json.JsonSerializer.Serialize(p.Key)}: {p.Value.ToJson()}")) + "\n}\n");
         return 0;
     }
 }

@@ -10,14 +10,16 @@ public sealed class TrainCommand : ICommand
     public string Name => "train";
 
     /// <inheritdoc />
-    public string Summary => "fit a model on a sequenced section and save it as a .zip archive";
+    public string Summary => "fit a model on one or more sequenced sections and save it as a .zip archive";
 
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("input", "training section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad", "DIR"),
+        new("input", "training section(s): HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad; several comma-separated or repeated " +
+            "(the panel is chosen on all of them)", "DIR"),
+        SectionInputs.ManifestOption,
         new("model", "where to write the model archive", "FILE", "model.zip"),
-        new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
+        new("mpp", "microns per pixel of the images (default: a manifest's mpp, else estimated from each spot grid)", "UM"),
         new("seed", "random seed", "N", "1"),
         new("checkpoint", "stem/stem-dit: folder of resumable training checkpoints; rerunning the same command after an interruption " +
             "(even kill -9) continues from the last checkpoint and gives the same model as an uninterrupted run", "DIR"),
@@ -28,7 +30,7 @@ public sealed class TrainCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
-        string input = args.Require("input");
+        var sections = SectionInputs.Parse(args);
         string modelPath = args.Get("model", "model.zip")!;
         var settings = PipelineSettings.From(args);
         if (settings.Trainer.Contains(',')) throw new UsageException($"train fits one trainer at a time (--trainer {string.Join(" | ", PipelineSettings.Trainers)})");
@@ -43,7 +45,7 @@ public sealed class TrainCommand : ICommand
         OutputPaths.CheckFile("model", modelPath);
         if (checkpoint is not null) OutputPaths.CheckFolder("checkpoint", checkpoint);
         var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
-        var data = SectionReader.Load(input, requireCounts: true, args.GetDouble("mpp"), Console.Error);
+        var data = SectionReader.LoadCohort(sections, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
         var model = StandardPipeline.Build(ctx, settings).Fit(data);
         ctx.SpatialExpression().SaveModel(model, data.Schema, modelPath);
