@@ -30,7 +30,6 @@ public sealed class TrainCommand : ICommand
     /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
-        var sections = SectionInputs.Parse(args);
         string modelPath = args.Get("model", "model.zip")!;
         var settings = PipelineSettings.From(args);
         if (settings.Trainer.Contains(',')) throw new UsageException($"train fits one trainer at a time (--trainer {string.Join(" | ", PipelineSettings.Trainers)})");
@@ -44,6 +43,7 @@ public sealed class TrainCommand : ICommand
         // Where results go is checked before any data is read or any epoch trained.
         OutputPaths.CheckFile("model", modelPath);
         if (checkpoint is not null) OutputPaths.CheckFolder("checkpoint", checkpoint);
+        var sections = SectionInputs.Parse(args);
         var ctx = Contexts.Create(args.GetInt("seed", 1), new ConsoleProgressReporter());
         var data = SectionReader.LoadCohort(sections, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
