@@ -113,7 +113,7 @@ static void Throughput(int steps, int threads, int[] workerCounts)
             var sorted = times[w].Order().ToList();
             double median = sorted[sorted.Count / 2], best = sorted[0];
             Console.WriteLine($"{name,-34} {model.ParameterCount,10:N0} params, {w} worker(s): median {median,7:0.0} ms/step = {batch * 1000 / median,6:0} samples/s " +
-                $"(best {batch * 1000 / best:0}); PyTorch reference (DiT) 137 samples/s → {batch * 1000 / median / 137:0.00}×");
+                $"(best {batch * 1000 / best:0}); compare with the PyTorch reference side by side: bench/StemBench/compare.sh");
         }
     }
 }
@@ -163,12 +163,12 @@ static void Samplers(int panel, int epochs, bool dit)
         (DiffusionSampler.RespacedDdpm, 100, 0), (DiffusionSampler.Ddpm, null, 0),
     })
     {
-        model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Eta = eta, Draws = 20 });
+        using var sampled = model.WithSampling(o => o with { Sampler = sampler, Steps = steps, Eta = eta, Draws = 20 });
         var c = Stopwatch.StartNew();
-        var scored = DataViewMaterializer.Materialize(model.Transform(test), ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"]);
+        var scored = DataViewMaterializer.Materialize(sampled.Transform(test), ["Expression", "Score", "ScoreLower80", "ScoreUpper80", "ScoreLower90", "ScoreUpper90"]);
         double seconds = c.Elapsed.TotalSeconds;
         var m = ml.SpatialExpression().Evaluate(scored, "Expression", "Score");
-        Console.WriteLine($"| {sampler} | {model.Options.EffectiveSteps} | {eta} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Rvd:0.000} | " +
+        Console.WriteLine($"| {sampler} | {sampled.Options.EffectiveSteps} | {eta} | {m.MeanPcc:0.000} | {m.Mse:0.000} | {m.Rvd:0.000} | " +
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80"):0.000} | " +
             $"{IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90"):0.000} | {seconds:0.0} |");
     }
@@ -214,8 +214,8 @@ static void PriorStudy(int panel, int epochs, int draws, bool dit, bool fast)
                 foreach (var antithetic in new[] { false, true })
                 {
                     if (dit && sampler == DiffusionSampler.RespacedDdpm && (!antithetic || fast)) continue;
-                    stem.WithSampling(o => o with { Sampler = sampler, Steps = steps, AntitheticDraws = antithetic });
-                    Report($"{denoiser} prior {prior} {sampler} {steps}{(antithetic ? " antithetic" : "")}", stem, t);
+                    using var sampled = stem.WithSampling(o => o with { Sampler = sampler, Steps = steps, AntitheticDraws = antithetic });
+                    Report($"{denoiser} prior {prior} {sampler} {steps}{(antithetic ? " antithetic" : "")}", sampled, t);
                 }
         }
 }
@@ -391,14 +391,13 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         fitted.Add((name, fit.Model));
         foreach (var (sampler, steps) in new[] { (DiffusionSampler.RespacedDdpm, 100), (DiffusionSampler.DpmSolver2M, 10) })
         {
-            fit.Model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
-            var (mean, preserved, seconds) = Score(fit.Model);
+            using var sampled = fit.Model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
+            var (mean, preserved, seconds) = Score(sampled);
             string sampling = sampler == DiffusionSampler.DpmSolver2M ? "DPM++(2M) 10" : $"respaced DDPM {steps}";
             Row($"{name}, {sampling}", mean, fit.Seconds, seconds);
             // The ODE sampler's draws overstate the spread, so only the ancestral sampler's feeds PreserveVariance.
             if (sampler != DiffusionSampler.DpmSolver2M) Row("↳ PreserveVariance", preserved!, null, null);
         }
-        fit.Model.WithSampling(o => o with { Sampler = options.Sampler, Steps = options.Steps });
     }
 
     if (seeds > 1)
@@ -437,9 +436,9 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         {
             // 100 DiT steps × 6000 draws take minutes here; the DiT's respaced timing is in the table (179 spots).
             if (model.Options.Denoiser == DenoiserKind.Dit && sampler != DiffusionSampler.DpmSolver2M) continue;
-            model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
+            using var sampled = model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var c = Stopwatch.StartNew();
-            foreach (var _ in model.Transform(spots300).ReadBatches(["Score"], 300)) { }
+            foreach (var _ in sampled.Transform(spots300).ReadBatches(["Score"], 300)) { }
             Console.WriteLine($"{name,-32} {sampler,-12} {steps,4} steps: 300 spots × {model.Options.Draws} draws in {c.Elapsed.TotalSeconds,6:0.0} s " +
                 $"({model.Options.EffectiveWorkers} workers)");
         }
@@ -453,9 +452,9 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
         var subset = DataViewMaterializer.Materialize(ml.Data.TakeRows(test, count), ["Expression", "Features"]);
         (ExpressionMetrics Metrics, double Seconds) Run(DiffusionSampler sampler, int? steps)
         {
-            model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
+            using var sampled = model.WithSampling(o => o with { Sampler = sampler, Steps = steps });
             var c = Stopwatch.StartNew();
-            var scored = DataViewMaterializer.Materialize(model.Transform(subset), ["Expression", "Score", "ScoreLower80", "ScoreUpper80"]);
+            var scored = DataViewMaterializer.Materialize(sampled.Transform(subset), ["Expression", "Score", "ScoreLower80", "ScoreUpper80"]);
             double seconds = c.Elapsed.TotalSeconds;
             return (ml.SpatialExpression().Evaluate(scored, "Expression", "Score") with
             {

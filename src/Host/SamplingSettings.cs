@@ -86,15 +86,18 @@ public sealed record SamplingSettings(DiffusionSampler? Sampler, int? Steps, int
     };
 
     /// <summary>
-    /// Applies the choices to the diffusion model inside a loaded pipeline.
+    /// The loaded pipeline with the choices applied to its diffusion model (a new pipeline; <paramref name="model"/> is
+    /// not changed), or <paramref name="model"/> itself when no choice was given.
     /// </summary>
     /// <exception cref="UsageException">Sampling options given for a model without a diffusion trainer.</exception>
-    public void ApplyTo(ITransformer model)
+    public ITransformer ApplyTo(ITransformer model)
     {
-        if (!Any) return;
-        var diffusion = (model as IEnumerable<ITransformer>)?.OfType<StemDiffusionTransformer>().FirstOrDefault()
-            ?? model as StemDiffusionTransformer
-            ?? throw new UsageException("--sampler/--steps/--draws/--sample-seed apply to diffusion (stem) models only");
-        diffusion.WithSampling(ApplyTo);
+        if (!Any) return model;
+        if (model is StemDiffusionTransformer alone) return alone.WithSampling(ApplyTo);
+        var steps = (model as IEnumerable<ITransformer>)?.ToArray();
+        if (steps?.OfType<StemDiffusionTransformer>().FirstOrDefault() is not { } diffusion)
+            throw new UsageException("--sampler/--steps/--draws/--sample-seed apply to diffusion (stem) models only");
+        var replaced = diffusion.WithSampling(ApplyTo);
+        return new TransformerChain<ITransformer>(steps.Select(t => ReferenceEquals(t, diffusion) ? replaced : t).ToArray());
     }
 }

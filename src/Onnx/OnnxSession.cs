@@ -168,6 +168,9 @@ public sealed class OnnxSession : IDisposable
         }
     }
 
+    /// <summary>Runs that hold the native session right now (each has taken its reference; tests wait on this).</summary>
+    internal int RunsInFlight => Volatile.Read(ref _references) - (Volatile.Read(ref _disposed) == 0 ? 1 : 0);
+
     /// <summary>Releases the native session. Runs already in progress finish first.</summary>
     public void Dispose()
     {
@@ -314,7 +317,7 @@ public sealed class OnnxSession : IDisposable
         return new OnnxTensorInfo(name, true, (OnnxElementType)meta.ElementDataType, dims, symbols);
     }
 
-    private static Ort.SessionOptions CreateOptions(OnnxSessionOptions options)
+    internal static Ort.SessionOptions CreateOptions(OnnxSessionOptions options)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(options.IntraOpThreads, nameof(options.IntraOpThreads));
         ArgumentOutOfRangeException.ThrowIfNegative(options.InterOpThreads, nameof(options.InterOpThreads));

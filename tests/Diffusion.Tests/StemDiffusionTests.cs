@@ -117,8 +117,10 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         // Other batch sizes change matrix shapes, so BLAS may round differently: equal up to float noise.
         var b = DiffusionData.Column(model.Transform(data), "Score", 7);
         Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
-        model.WithSampling(o => o with { PredictionSeed = 9 });
-        Assert.NotEqual(a, DiffusionData.Column(model.Transform(data), "Score"));
+        using var reseeded = model.WithSampling(o => o with { PredictionSeed = 9 });
+        Assert.NotEqual(a, DiffusionData.Column(reseeded.Transform(data), "Score"));
+        // WithSampling returns a copy: the model itself still samples with its own seed.
+        Assert.Equal(a, DiffusionData.Column(model.Transform(data), "Score", 256));
     }
 
     [Fact]
@@ -212,8 +214,8 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         var b = DiffusionData.Column(one.Transform(data), "Score");
         Assert.All(a.Zip(b), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-2, $"{p.First} vs {p.Second}"));
         // Sampling on one or two workers draws the same noise per spot.
-        two.WithSampling(o => o with { Workers = 1, PredictionBatchSpots = 16 });
-        var c = DiffusionData.Column(two.Transform(data), "Score");
+        using var oneWorker = two.WithSampling(o => o with { Workers = 1, PredictionBatchSpots = 16 });
+        var c = DiffusionData.Column(oneWorker.Transform(data), "Score");
         Assert.All(a.Zip(c), p => Assert.True(Math.Abs(p.First - p.Second) < 1e-3, $"{p.First} vs {p.Second}"));
     }
 

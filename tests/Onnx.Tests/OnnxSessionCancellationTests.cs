@@ -66,13 +66,14 @@ public sealed class OnnxSessionCancellationTests
         Exception? outcome = null;
         var thread = new Thread(() =>
         {
-            started.Set();
+            started.Set();   // the thread is running; RunsInFlight below tells when the run itself has begun
             try { session.Run(Inputs(long.MaxValue), [], cts.Token); }
             catch (Exception e) { outcome = e; }
         });
         thread.Start();
         Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
-        Thread.Sleep(300); // let the run get into native code
+        // Signal, not a sleep: wait until the run holds its reference on the native session (it then runs until cancelled).
+        Assert.True(SpinWait.SpinUntil(() => session.RunsInFlight == 1, TimeSpan.FromSeconds(30)), "the run never started");
         session.Dispose(); // the native session must survive until the run returns
         Assert.True(thread.IsAlive);
         cts.Cancel();

@@ -247,6 +247,29 @@ public sealed class OnnxSessionTests
     }
 
     [Fact]
+    public void Options_ReachOnnxRuntimesSessionOptions()
+    {
+        // Each setter of ORT's SessionOptions records its value only after the native call accepted it, so these read
+        // back what ONNX Runtime was told; the defaults differ, so a dropped option would show.
+        using (var native = OnnxSession.CreateOptions(new OnnxSessionOptions
+               {
+                   IntraOpThreads = 3, InterOpThreads = 2, ParallelExecution = true, OptimizationLevel = OnnxGraphOptimizationLevel.Basic,
+               }))
+        {
+            Assert.Equal(3, native.IntraOpNumThreads);
+            Assert.Equal(2, native.InterOpNumThreads);
+            Assert.Equal(Microsoft.ML.OnnxRuntime.ExecutionMode.ORT_PARALLEL, native.ExecutionMode);
+            Assert.Equal(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_BASIC, native.GraphOptimizationLevel);
+        }
+        using (var defaults = OnnxSession.CreateOptions(OnnxSessionOptions.Default))
+        {
+            Assert.Equal(0, defaults.IntraOpNumThreads);
+            Assert.Equal(Microsoft.ML.OnnxRuntime.ExecutionMode.ORT_SEQUENTIAL, defaults.ExecutionMode);
+            Assert.Equal(Microsoft.ML.OnnxRuntime.GraphOptimizationLevel.ORT_ENABLE_ALL, defaults.GraphOptimizationLevel);
+        }
+    }
+
+    [Fact]
     public void Options_ExplicitThreadsAndOptimizationLevel_AreAccepted()
     {
         var options = new OnnxSessionOptions

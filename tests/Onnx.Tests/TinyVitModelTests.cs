@@ -23,19 +23,26 @@ public sealed class TinyVitModelTests
     }
 
     /// <summary>
-    /// The committed model is exactly what the generator writes for its documented seed.
-    /// With MLNETSTEM_REGENERATE_MODELS=1 the file is rewritten instead (see models/README.md).
+    /// The committed model is exactly what the generator writes for its documented seed, and its SHA-256 is the one
+    /// models/README.md documents. With MLNETSTEM_REGENERATE_MODELS=1 the file is rewritten first; the documented hash
+    /// still has to match, so a generator change cannot pass without the README (and the file) being updated with it.
     /// </summary>
     [Fact]
-    public void CommittedFile_IsByteIdenticalToGeneratorOutput()
+    public void CommittedFile_IsByteIdenticalToGeneratorOutput_AndHasTheDocumentedHash()
     {
         string path = CommittedPath();
         byte[] generated = TinyVitModel.Build(TinyVitModel.CommittedSeed);
         if (Environment.GetEnvironmentVariable(RegenerateVariable) == "1")
             TinyVitModel.Save(path, TinyVitModel.CommittedSeed);
         Assert.True(File.Exists(path), $"{path} is missing; regenerate it with {RegenerateVariable}=1.");
-        Assert.Equal(generated, File.ReadAllBytes(path));
+        byte[] committed = File.ReadAllBytes(path);
+        Assert.Equal(generated, committed);
         Assert.True(generated.Length < 2 * 1024 * 1024, $"model is {generated.Length} bytes");
+
+        string readme = File.ReadAllText(Path.Combine(Path.GetDirectoryName(path)!, "README.md"));
+        var documented = System.Text.RegularExpressions.Regex.Match(readme, @"SHA-256 \| `([0-9a-f]{64})`");
+        Assert.True(documented.Success, "models/README.md documents no SHA-256 for tiny-vit-s16.onnx");
+        Assert.Equal(documented.Groups[1].Value, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(committed)));
     }
 
     [Fact]

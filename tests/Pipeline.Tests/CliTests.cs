@@ -8,17 +8,8 @@ namespace MlNetStem.Pipeline.Tests;
 public class CliTests
 {
     /// <summary>Runs the built mlnetstem CLI with <paramref name="args"/>; shared with other CLI-level tests.</summary>
-    internal static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "mlnetstem timed out");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    internal static (int Code, string Out, string Err) Run(params string[] args) =>
+        ChildProcess.RunDotnet(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"), args);
 
     [Theory]
     [InlineData("demo")]

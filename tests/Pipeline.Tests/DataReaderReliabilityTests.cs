@@ -160,18 +160,10 @@ public class DataReaderReliabilityTests
     /// <summary>Runs dotnet with <paramref name="args"/> under a file size limit of <paramref name="kilobytes"/> KiB, SIGXFSZ ignored.</summary>
     private static (int Code, string Err) RunWithFileSizeLimit(int kilobytes, params string[] args)
     {
-        var start = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true };
         // The runtime's W^X double mapping sizes a memory file with ftruncate, which the limit would refuse.
-        start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add($"trap '' XFSZ; ulimit -f {kilobytes}; exec dotnet \"$@\"");
-        start.ArgumentList.Add("bash");
-        foreach (string a in args) start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(120_000), "mlnetstem timed out");
-        _ = stdout.Result;
-        return (process.ExitCode, stderr.Result);
+        var (code, _, err) = ChildProcess.Run("/bin/bash",
+            ["-c", $"trap '' XFSZ; ulimit -f {kilobytes}; exec dotnet \"$@\"", "bash", .. args],
+            environment: new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" });
+        return (code, err);
     }
 }

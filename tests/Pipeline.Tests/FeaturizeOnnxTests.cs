@@ -387,15 +387,8 @@ public class FeaturizeOnnxTests
 
     private static (int Code, string Err) Cli(params string[] args)
     {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "mlnetstem.dll"));
-        foreach (var a in args) start.ArgumentList.Add(a);
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(60_000), "mlnetstem timed out");
-        _ = stdout.Result;
-        return (process.ExitCode, stderr.Result);
+        var (code, _, err) = CliTests.Run(args);
+        return (code, err);
     }
 
     [Theory]

@@ -465,15 +465,9 @@ public class FormatTests
 
     internal static string RunTool(string tool, params string[] args)
     {
-        var start = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) start.ArgumentList.Add(a);
-        start.Environment["PYTHONWARNINGS"] = "ignore";
-        start.Environment["PYTHONDONTWRITEBYTECODE"] = "1";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        string stdout = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(60_000), $"{tool} timed out");
-        Assert.True(process.ExitCode == 0, $"{tool} {string.Join(' ', args)} failed: {stderr.Result}");
+        var (code, stdout, stderr) = ChildProcess.Run(tool, args, TimeSpan.FromMinutes(2),
+            new Dictionary<string, string> { ["PYTHONWARNINGS"] = "ignore", ["PYTHONDONTWRITEBYTECODE"] = "1" });
+        Assert.True(code == 0, $"{tool} {string.Join(' ', args)} failed: {stderr}");
         return stdout;
     }
 

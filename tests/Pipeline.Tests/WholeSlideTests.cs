@@ -45,21 +45,14 @@ public class WholeSlideTests
     /// <summary>Runs the vips CLI; a missing CLI fails the test (it is part of the setup, not optional).</summary>
     internal static void Vips(params string[] arguments)
     {
-        var start = new ProcessStartInfo("vips") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        Process process;
-        try { process = Process.Start(start)!; }
+        (int Code, string Out, string Err) result;
+        try { result = ChildProcess.Run("vips", arguments, TimeSpan.FromMinutes(2)); }
         catch (Win32Exception e)
         {
             Assert.Fail($"The vips command-line tool is missing ({e.Message}): run scripts/setup.sh (Debian package libvips-tools).");
             throw;
         }
-        using (process)
-        {
-            string error = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"vips {string.Join(' ', arguments)} failed: {error}");
-        }
+        Assert.True(result.Code == 0, $"vips {string.Join(' ', arguments)} failed: {result.Err}");
     }
 
     /// <summary>Tiled JPEG pyramid (256² tiles) of <see cref="SourceImage"/>; 2000 px/mm = 0.5 µm/px unless told otherwise.</summary>

@@ -23,7 +23,16 @@ public sealed class ConcurrentWriteTests
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);   // never leave the child running behind the test
+            await process.WaitForExitAsync();
+            Assert.Fail($"mlnetstem ran past 3 minutes and was killed; stderr: {await stderr}");
+        }
         await stdout;
         return (process.ExitCode, await stderr);
     }

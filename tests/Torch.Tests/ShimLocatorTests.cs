@@ -2,42 +2,32 @@ using MlNetStem.Torch.Interop;
 
 namespace MlNetStem.Torch.Tests;
 
-[Collection(nameof(ShimLocatorTests))] // edits a process-wide environment variable
+/// <summary>
+/// Where the shim is looked for. The variable's value is passed in, never set on the process: other test classes
+/// running in parallel resolve the library through the real environment.
+/// </summary>
 public sealed class ShimLocatorTests
 {
-    // Bind the library before the variable is changed, so tests running in parallel never
-    // resolve it while it points nowhere.
-    public ShimLocatorTests() => _ = TorchThreads.Get();
-
     [Fact]
     public void Locate_WithoutVariable_FindsRepositoryShim()
     {
-        var saved = Environment.GetEnvironmentVariable(ShimLocator.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(ShimLocator.EnvironmentVariable, null);
-            Assert.EndsWith(Path.Combine(".native", "lib", "libmlnetstem_torch.so"), ShimLocator.Locate());
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShimLocator.EnvironmentVariable, saved);
-        }
+        Assert.EndsWith(Path.Combine(".native", "lib", "libmlnetstem_torch.so"), ShimLocator.Locate(fromEnv: null));
+        Assert.EndsWith(Path.Combine(".native", "lib", "libmlnetstem_torch.so"), ShimLocator.Locate(fromEnv: " "));
     }
 
     [Fact]
     public void Locate_VariablePointsNowhere_ThrowsNamingVariableAndSetup()
     {
-        var saved = Environment.GetEnvironmentVariable(ShimLocator.EnvironmentVariable);
-        try
-        {
-            Environment.SetEnvironmentVariable(ShimLocator.EnvironmentVariable, "/nonexistent/libmlnetstem_torch.so");
-            var ex = Assert.Throws<DllNotFoundException>(ShimLocator.Locate);
-            Assert.Contains(ShimLocator.EnvironmentVariable, ex.Message);
-            Assert.Contains("scripts/setup.sh", ex.Message);
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable(ShimLocator.EnvironmentVariable, saved);
-        }
+        var ex = Assert.Throws<DllNotFoundException>(() => ShimLocator.Locate("/nonexistent/libmlnetstem_torch.so"));
+        Assert.Contains(ShimLocator.EnvironmentVariable, ex.Message);
+        Assert.Contains("/nonexistent/libmlnetstem_torch.so", ex.Message);
+        Assert.Contains("scripts/setup.sh", ex.Message);
+    }
+
+    [Fact]
+    public void Locate_VariablePointsAtAFile_ReturnsIt()
+    {
+        string shim = ShimLocator.Locate(fromEnv: null);
+        Assert.Equal(shim, ShimLocator.Locate(shim));
     }
 }

@@ -152,22 +152,6 @@ public sealed class TensorTests
     }
 
     [Fact]
-    public void TorchThreads_Set_IsReflectedByGet_AndRejectsZero()
-    {
-        var before = TorchThreads.Get();
-        try
-        {
-            TorchThreads.Set(1);
-            Assert.Equal(1, TorchThreads.Get());
-            Assert.Throws<ArgumentOutOfRangeException>(() => TorchThreads.Set(0));
-        }
-        finally
-        {
-            TorchThreads.Set(before);
-        }
-    }
-
-    [Fact]
     public void LibTorchVersion_IsReported()
     {
         Assert.True(TorchThreads.LibTorchVersion >= new Version(1, 13));

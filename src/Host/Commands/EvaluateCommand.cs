@@ -32,8 +32,8 @@ public sealed class EvaluateCommand : ICommand
         var sampling = SamplingSettings.From(args);
         if (args.Get("output") is { } outputPath) OutputPaths.CheckFile("output", outputPath);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
-        var model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
-        sampling.ApplyTo(model);
+        ITransformer model = ctx.SpatialExpression().LoadModel(args.Require("model"), out _);
+        model = sampling.ApplyTo(model);
         sampling.CheckMemory(model);
         string name = Path.GetFileName(args.Require("model"));
         var rows = new List<(string, ExpressionMetrics)>();

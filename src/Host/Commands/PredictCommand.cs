@@ -47,8 +47,8 @@ public sealed class PredictCommand : ICommand
         OutputPaths.CheckFile("output", output);
         if (featuresOutput is not null) OutputPaths.CheckFile("features-output", featuresOutput);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
-        var model = ctx.SpatialExpression().LoadModel(modelPath, out _);
-        sampling.ApplyTo(model);
+        ITransformer model = ctx.SpatialExpression().LoadModel(modelPath, out _);
+        model = sampling.ApplyTo(model);
         sampling.CheckMemory(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;

@@ -34,9 +34,12 @@ internal static class ShimLocator
 
     /// <summary>Path of the shim library.</summary>
     /// <exception cref="DllNotFoundException">Neither the variable nor the walk found the library.</exception>
-    internal static string Locate()
+    internal static string Locate() => Locate(Environment.GetEnvironmentVariable(EnvironmentVariable));
+
+    /// <summary>Path of the shim library given the value of <see cref="EnvironmentVariable"/> (null when unset).</summary>
+    /// <exception cref="DllNotFoundException">Neither the value nor the walk found the library.</exception>
+    internal static string Locate(string? fromEnv)
     {
-        var fromEnv = Environment.GetEnvironmentVariable(EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(fromEnv))
         {
             if (File.Exists(fromEnv)) return fromEnv;

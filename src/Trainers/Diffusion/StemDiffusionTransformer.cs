@@ -128,7 +128,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     /// <summary>Per-gene training maximum, the basis of the clip bounds.</summary>
     internal float[] LabelMax => _labelMax;
     private readonly Module _network;
+    private readonly NetworkOwners _owners;
     private readonly GaussianDiffusion _diffusion;
+    private bool _disposed;
 
     /// <summary>The ridge mean the diffusion is centred on (<see cref="MeanPrior.Ridge"/>), or null.</summary>
     internal RidgePrior? Prior { get; }
@@ -156,12 +158,33 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         _labelMax = labelMax;
         Prior = prior;
         _network = network;
+        _owners = new NetworkOwners(network);
         _diffusion = new GaussianDiffusion(options.DiffusionSteps);
         Summary = summary;
     }
 
+    /// <summary>A copy of <paramref name="source"/> with other sampling options, sharing its trained network.</summary>
+    private StemDiffusionTransformer(StemDiffusionTransformer source, StemDiffusionOptions options)
+    {
+        source._owners.Add();
+        Options = options;
+        Views = source.Views;
+        FeatureCount = source.FeatureCount;
+        GeneCount = source.GeneCount;
+        _genes = source._genes;
+        _featureScaling = source._featureScaling;
+        _labelScaling = source._labelScaling;
+        _labelMin = source._labelMin;
+        _labelMax = source._labelMax;
+        Prior = source.Prior;
+        _network = source._network;
+        _owners = source._owners;
+        _diffusion = new GaussianDiffusion(options.DiffusionSteps);
+        Summary = source.Summary;
+    }
+
     /// <summary>Training and sampling options (seed filled in).</summary>
-    public StemDiffusionOptions Options { get; private set; }
+    public StemDiffusionOptions Options { get; }
 
     /// <summary>Augmented views per row the model was trained with (1 for a plain vector).</summary>
     public int Views { get; }
@@ -186,8 +209,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     internal GaussianDiffusion Diffusion => _diffusion;
 
     /// <summary>
-    /// Changes the sampling options (sampler, steps, eta, draws, seed, outputs, intervals, batch, threads, workers) of this model in place;
-    /// training options are kept. Returns this transformer.
+    /// A copy of this model with other sampling options (sampler, steps, eta, draws, seed, outputs, intervals, batch,
+    /// threads, workers); training options are kept. This model is not changed (ML.NET transformers are immutable); the
+    /// copy shares the trained network, which is released when the last of them is disposed.
     /// </summary>
     /// <exception cref="ArgumentException">A sampling option is out of range or a training option differs.</exception>
     public StemDiffusionTransformer WithSampling(Func<StemDiffusionOptions, StemDiffusionOptions> change)
@@ -203,8 +227,8 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             Threads = updated.Threads, Workers = updated.Workers, OutputColumn = updated.OutputColumn,
         };
         if (sampling != updated) throw new ArgumentException("StemDiffusion: only sampling options can change after training.", nameof(change));
-        Options = updated;
-        return this;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return new StemDiffusionTransformer(this, updated);
     }
 
     internal static string LevelSuffix(double level) => Math.Round(level * 100).ToString(CultureInfo.InvariantCulture);
@@ -529,11 +553,37 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         }
     }
 
-    /// <summary>Releases the denoiser's native tensors.</summary>
+    /// <summary>Releases the denoiser's native tensors once no copy (<see cref="WithSampling"/>) uses them.</summary>
     public void Dispose()
     {
-        _network.Dispose();
+        if (_disposed) return;
+        _disposed = true;
+        _owners.Release();
         _diffusion.Dispose();
+    }
+
+    /// <summary>Counts the transformers sharing one trained network; the last to be disposed frees it.</summary>
+    private sealed class NetworkOwners(Module network)
+    {
+        private readonly Lock _sync = new();
+        private int _count = 1;
+
+        public void Add()
+        {
+            lock (_sync)
+            {
+                ObjectDisposedException.ThrowIf(_count == 0, network);
+                _count++;
+            }
+        }
+
+        public void Release()
+        {
+            lock (_sync)
+            {
+                if (--_count == 0) network.Dispose();
+            }
+        }
     }
 
     private sealed record ScheduleState(string Kind, int Steps, double BetaStart, double BetaEnd);
