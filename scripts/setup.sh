@@ -45,13 +45,13 @@ for step in "$ROOT"/scripts/setup.d/*.sh; do
   source "$step"
 done
 
-# Build only when a source, project or native file changed since the last good build.
+# Build only when a file the build reads or copies changed since the last good build: any file under src/, tests/,
+# bench/ or samples/ (sources, projects, and files copied to the output such as tests' Python helpers), or a
+# solution-level props/targets file. Build outputs (obj/, bin/) do not count.
 changed() {
   [[ $FORCE -eq 1 || ! -f "$STAMP" ]] && return 0
   [[ -n "$(find "$ROOT/src" "$ROOT/tests" "$ROOT/bench" "$ROOT/samples" "$ROOT"/*.props "$ROOT"/*.targets "$ROOT"/*.sln \
-      -newer "$STAMP" \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.targets' -o -name '*.sln' \
-      -o -name '*.proto' -o -name '*.cpp' -o -name '*.h' -o -name 'CMakeLists.txt' \) \
-      -not -path '*/obj/*' -not -path '*/bin/*' -print -quit 2>/dev/null)" ]]
+      -newer "$STAMP" -type f -not -path '*/obj/*' -not -path '*/bin/*' -not -path '*/__pycache__/*' -print -quit 2>/dev/null)" ]]
 }
 if changed; then
   log "building MlNetStem.sln (Release)"

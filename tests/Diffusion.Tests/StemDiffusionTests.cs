@@ -291,8 +291,12 @@ public sealed class StemDiffusionTests(ITestOutputHelper output)
         double c80 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower80", "ScoreUpper80");
         double c90 = IntervalCoverage.Compute(scored, "Expression", "ScoreLower90", "ScoreUpper90");
         output.WriteLine($"coverage 80% {c80:0.000}, 90% {c90:0.000}");
-        Assert.InRange(c80, 0.55, 0.97);
-        Assert.InRange(c90, c80, 0.99);
+        // The calibration promise: intervals cover about their nominal share of held-out values. Over training seeds 1–8
+        // this configuration gave 80%: 0.744–0.803 (mean 0.787, sd 0.019) and 90%: 0.859–0.901 (mean 0.887, sd 0.013);
+        // the bounds are nominal ± about 3 sd, so a model whose intervals are too wide or too narrow fails.
+        Assert.InRange(c80, 0.73, 0.87);
+        Assert.InRange(c90, 0.84, 0.96);
+        Assert.True(c90 > c80, $"90% coverage {c90} not above 80% coverage {c80}");
     }
 
     private sealed class CrashingProgress(int afterEpochs) : IProgressReporter

@@ -22,7 +22,17 @@ public class CliTests
         var (code, output, _) = Run(command, "--help");
         Assert.Equal(0, code);
         Assert.Contains($"usage: mlnetstem {command}", output);
-        Assert.Contains("--", output);
+        // Every option the command accepts is listed in its help.
+        var options = command switch
+        {
+            "demo" => new Host.Commands.DemoCommand().Options,
+            "train" => new Host.Commands.TrainCommand().Options,
+            "predict" => new Host.Commands.PredictCommand().Options,
+            "evaluate" => new Host.Commands.EvaluateCommand().Options,
+            "benchmark" => new Host.Commands.BenchmarkCommand().Options,
+            _ => throw new ArgumentException(command),
+        };
+        Assert.All(options, o => Assert.Contains($"--{o.Name}", output));
     }
 
     [Fact]
@@ -59,15 +69,25 @@ public class CliTests
         string model = folder.File("m.zip");
         var train = Run("train", "--input", RepositoryPaths.Her2st("C2"), "--model", model, "--genes", "30", "--patch-px", "64");
         Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("ridge: 54 features → 30 genes", train.Out);
         var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"));
         Assert.True(predict.Code == 0, predict.Err);
         var lines = File.ReadAllLines(folder.File("p.csv"));
-        Assert.Equal(30 + 3, lines[0].Split(',').Length);
-        Assert.True(lines.Length > 150);
+        var header = lines[0].Split(',');
+        Assert.Equal(["Barcode", "PixelX", "PixelY"], header[..3]);
+        Assert.Equal(30, header.Length - 3);
+        Assert.Equal(1 + 179, lines.Length);   // every C3 spot with panel counts
+        var values = lines.Skip(1).SelectMany(l => l.Split(',').Skip(3))
+            .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        Assert.All(values, v => Assert.True(double.IsFinite(v)));
+        Assert.InRange(values.Average(), 0.5, 8);   // log2(x+1) expression of well-expressed genes, not zeros or raw counts
+
         var evaluate = Run("evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("m.json"));
         Assert.True(evaluate.Code == 0, evaluate.Err);
-        Assert.Contains("mean PCC", evaluate.Out);
-        Assert.Contains("\"MeanPcc\"", File.ReadAllText(folder.File("m.json")));
+        double meanPcc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(folder.File("m.json"))).RootElement.GetProperty("MeanPcc").GetDouble();
+        // Deterministic (ridge on morphology features): 0.5635 on this panel; the table prints the same number.
+        Assert.InRange(meanPcc, 0.5615, 0.5655);
+        Assert.Matches($@"mean PCC\s+{meanPcc.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture)}", evaluate.Out);
     }
 
     [Fact]
@@ -184,7 +204,24 @@ public class CliTests
         var h5ad = Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("pv.h5ad"),
             "--point-estimate", "preserve-variance", .. sampling]);
         Assert.True(h5ad.Code == 0, h5ad.Err);
-        Assert.True(new FileInfo(folder.File("pv.h5ad")).Length > 0);
+        // Read back: X is what the CSV holds for the same model, sampling and point estimate; std and the interval
+        // layers come with it, the interval ordered around nothing narrower than zero width.
+        var file = MlNetStem.AnnData.H5adReader.ReadFile(folder.File("pv.h5ad"));
+        Assert.Equal(pvValues.Length, file.ObsCount);
+        Assert.Equal(pvHeader[3..], file.Var.Index);
+        for (int r = 0; r < pvValues.Length; r++)
+            for (int g = 0; g < 10; g++)
+                Assert.True(Math.Abs(pvValues[r][g + 3] - file.X![r, g]) <= 1e-5 * Math.Max(1, Math.Abs(pvValues[r][g + 3])),
+                    $"spot {r}, gene {g}: CSV {pvValues[r][g + 3]} vs .h5ad {file.X[r, g]}");   // the CSV keeps 6 significant digits
+        Assert.Contains("std", file.Layers.Keys);
+        Assert.Contains("lower", file.Layers.Keys);
+        Assert.Contains("upper", file.Layers.Keys);
+        for (int r = 0; r < file.ObsCount; r++)
+            for (int g = 0; g < 10; g++)
+            {
+                Assert.True(file.Layers["std"][r, g] >= 0);
+                Assert.True(file.Layers["lower"][r, g] <= file.Layers["upper"][r, g]);
+            }
         var evaluate = Run(["evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("m.json"),
             "--point-estimate", "preserve-variance", .. sampling]);
         Assert.True(evaluate.Code == 0, evaluate.Err);

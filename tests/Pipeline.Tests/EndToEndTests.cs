@@ -26,7 +26,10 @@ public class EndToEndTests
         DataViewAssert.Equal(direct, reloaded);
         var metrics = ml.SpatialExpression().Evaluate(direct);
         Assert.Equal(50, metrics.GeneCount);
-        Assert.True(metrics.MeanPcc > 0.1, $"mean PCC {metrics.MeanPcc}");
+        // The same run as `train --input C2 --genes 50 --patch-px 112` then `evaluate --input C3`: 0.5584. Ridge on the
+        // morphology features is deterministic (closed form, GCV on a fixed grid); the tolerance only absorbs floating-point
+        // differences between machines, so a change to the panel, features or solver shows here.
+        Assert.InRange(metrics.MeanPcc, 0.5564, 0.5604);
     }
 
     /// <summary>

@@ -671,13 +671,23 @@ public class FormatTests
             return fixture;
         }
 
-        // Starting Python with anndata costs ~2 s, so each distinct spec is written once per test run.
+        // Starting Python with anndata costs ~2 s, so each distinct spec is written once per test process, into a folder
+        // of this process only (never a fixed path another run could be rewriting), removed when the process exits.
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<string>> Written = new();
+        private static readonly Lazy<string> CacheFolder = new(() =>
+        {
+            string folder = Path.Combine(Path.GetTempPath(), "mlnetstem-format-fixtures-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(folder);
+            AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+            {
+                try { Directory.Delete(folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            };
+            return folder;
+        });
 
         private static string H5adFor(string spec) => Written.GetOrAdd(spec, key => new Lazy<string>(() =>
         {
-            string cache = Path.Combine(AppContext.BaseDirectory, "format-fixture-cache");
-            Directory.CreateDirectory(cache);
+            string cache = CacheFolder.Value;
             string hash = Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(key)))[..16];
             string specPath = Path.Combine(cache, hash + ".json"), h5ad = Path.Combine(cache, hash + ".h5ad");
             File.WriteAllText(specPath, key);
