@@ -166,7 +166,25 @@ public class CliTests
         Assert.Equal(2, code);
         Assert.Contains("diffusion", err);
         Assert.Equal(0, Run("export", "--model", model, "--onnx", folder.File("r.onnx")).Code);
-        Assert.True(File.Exists(folder.File("r.onnx")));
+
+        // The exported file, run by ONNX Runtime on the features predict wrote, gives predict's values.
+        var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"),
+            "--features-output", folder.File("f.csv"));
+        Assert.True(predict.Code == 0, predict.Err);
+        var (_, features) = ReadCsv(folder.File("f.csv"));
+        var (_, predictions) = ReadCsv(folder.File("p.csv"));
+        int d = features[0].Length - 1;
+        var x = features.SelectMany(r => r.Skip(1).Select(v => (float)v)).ToArray();
+        using var session = MlNetStem.Onnx.OnnxSession.Load(folder.File("r.onnx"));
+        var y = session.Run(new Dictionary<string, MlNetStem.Onnx.OnnxTensor>
+        {
+            [Trainers.Ridge.RidgeTransformer.OnnxInputName] = MlNetStem.Onnx.OnnxTensor.Create(x, features.Length, d),
+        })[Trainers.Ridge.RidgeTransformer.OnnxOutputName].GetData<float>();
+        Assert.Equal(predictions.Length * 5, y.Length);
+        for (int r = 0; r < predictions.Length; r++)
+            for (int g = 0; g < 5; g++)
+                Assert.True(Math.Abs(predictions[r][g + 3] - y[r * 5 + g]) <= 1e-4 * Math.Max(1, Math.Abs(y[r * 5 + g])),
+                    $"spot {r}, gene {g}: predict {predictions[r][g + 3]} vs exported ONNX {y[r * 5 + g]}");
     }
 
     [Fact]
