@@ -3,12 +3,22 @@ using MlNetStem.Host;
 using MlNetStem.Host.Commands;
 using MlNetStem.Model;
 
-ICommand[] commands = [new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new BenchmarkCommand(), new ExportCommand()];
+ICommand[] commands =
+[
+    new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new BenchmarkCommand(), new ExportCommand(),
+    new InspectCommand(),
+];
+
+if (args is ["--version"] or ["version"])
+{
+    Console.WriteLine(VersionInfo.Describe());
+    return 0;
+}
 
 if (args.Length == 0 || args[0] is "--help" or "-h" or "help")
 {
     Console.WriteLine("mlnetstem: H&E histology → spatial gene expression\n");
-    Console.WriteLine("usage: mlnetstem <command> [options]   (mlnetstem <command> --help for its options)\n");
+    Console.WriteLine("usage: mlnetstem <command> [options]   (mlnetstem <command> --help for its options; mlnetstem --version)\n");
     foreach (var c in commands) Console.WriteLine($"  {c.Name,-10} {c.Summary}");
     return args.Length == 0 ? 2 : 0;
 }

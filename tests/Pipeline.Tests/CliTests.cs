@@ -17,6 +17,7 @@ public class CliTests
     [InlineData("predict")]
     [InlineData("evaluate")]
     [InlineData("benchmark")]
+    [InlineData("inspect")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -30,6 +31,7 @@ public class CliTests
             "predict" => new Host.Commands.PredictCommand().Options,
             "evaluate" => new Host.Commands.EvaluateCommand().Options,
             "benchmark" => new Host.Commands.BenchmarkCommand().Options,
+            "inspect" => new Host.Commands.InspectCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));

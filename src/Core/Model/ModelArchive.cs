@@ -72,24 +72,7 @@ public static class ModelArchive
         }
         using (zip)
         {
-            var entry = zip.GetEntry(ManifestEntry) ??
-                throw new ModelFormatException($"'{path}' is not an MlNetStem model archive (no {ManifestEntry}).");
-            ArchiveManifest manifest;
-            try
-            {
-                using var stream = ComponentLoadContext.InflateEntry(entry, ManifestEntry, ComponentLoadContext.MaxJsonBytes);
-                manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ComponentSaveContext.Json)
-                    ?? throw new ModelFormatException($"'{path}': empty manifest.");
-            }
-            catch (Exception e) when (e is JsonException or InvalidDataException)
-            {
-                throw new ModelFormatException($"'{path}': manifest is corrupt: {e.Message}", e);
-            }
-            if (manifest.Format != FormatName)
-                throw new ModelFormatException($"'{path}' has format '{manifest.Format}', expected '{FormatName}'.");
-            if (manifest.FormatVersion > FormatVersion)
-                throw new ModelFormatException(
-                    $"'{path}' uses archive format version {manifest.FormatVersion}; this build reads up to version {FormatVersion}. Update MlNetStem.");
+            var manifest = ReadManifest(zip, path);
             inputSchema = manifest.InputSchema is null
                 ? null
                 : SchemaExtensions.Create(manifest.InputSchema.Select(c => SchemaColumns.Create(c.Name, ColumnTypes.ParseArchiveName(c.Type), c.SlotNames)));
@@ -102,6 +85,48 @@ public static class ModelArchive
                 throw new ModelFormatException($"'{path}' is corrupt: {e.Message}", e);
             }
         }
+    }
+
+    /// <summary>What the archive's manifest says: format version, the MlNetStem version that wrote it and when.</summary>
+    /// <exception cref="FileNotFoundException">No such file.</exception>
+    /// <exception cref="ModelFormatException">Not a model archive, or a corrupt or newer manifest.</exception>
+    public static ModelArchiveInfo ReadInfo(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Model archive '{path}' does not exist.", path);
+        try
+        {
+            using var zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
+            var manifest = ReadManifest(zip, path);
+            return new ModelArchiveInfo(manifest.FormatVersion, manifest.CreatedBy, manifest.CreatedUtc);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ModelFormatException($"'{path}' is not a model archive or is truncated: {e.Message}", e);
+        }
+    }
+
+    private static ArchiveManifest ReadManifest(ZipArchive zip, string path)
+    {
+        var entry = zip.GetEntry(ManifestEntry) ??
+            throw new ModelFormatException($"'{path}' is not an MlNetStem model archive (no {ManifestEntry}).");
+        ArchiveManifest manifest;
+        try
+        {
+            using var stream = ComponentLoadContext.InflateEntry(entry, ManifestEntry, ComponentLoadContext.MaxJsonBytes);
+            manifest = JsonSerializer.Deserialize<ArchiveManifest>(stream, ComponentSaveContext.Json)
+                ?? throw new ModelFormatException($"'{path}': empty manifest.");
+        }
+        catch (Exception e) when (e is JsonException or InvalidDataException)
+        {
+            throw new ModelFormatException($"'{path}': manifest is corrupt: {e.Message}", e);
+        }
+        if (manifest.Format != FormatName)
+            throw new ModelFormatException($"'{path}' has format '{manifest.Format}', expected '{FormatName}'.");
+        if (manifest.FormatVersion > FormatVersion)
+            throw new ModelFormatException(
+                $"'{path}' uses archive format version {manifest.FormatVersion}; this build reads up to version {FormatVersion}. Update MlNetStem.");
+        return manifest;
     }
 
     /// <summary>
