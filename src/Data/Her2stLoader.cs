@@ -10,7 +10,7 @@ namespace MlNetStem.Data;
 public static class Her2stLoader
 {
     /// <summary>Image file names looked for, in order (he.jpg in the original data).</summary>
-    public static IReadOnlyList<string> ImageCandidates { get; } = ["he.jpg", "he.jpeg", "he.png", "he.tif", "he.tiff", "he.ppm"];
+    public static IReadOnlyList<string> ImageCandidates { get; } = ["he.jpg", "he.jpeg", "he.png", "he.tif", "he.tiff", "he.webp", "he.ppm"];
 
     /// <summary>Loads a section folder.</summary>
     /// <exception cref="DirectoryNotFoundException">The folder does not exist.</exception>

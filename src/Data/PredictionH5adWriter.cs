@@ -7,7 +7,7 @@ namespace MlNetStem.Data;
 /// <summary>
 /// Writes predictions as an AnnData .h5ad that scanpy/squidpy open directly: X = predicted expression
 /// (spots × genes, the score column), layers <c>std</c>, <c>lower</c>, <c>upper</c> when the columns
-/// Score+"Std", Score+"Lower", Score+"Upper" exist (and <c>observed</c> for an "Expression" column over the
+/// Score+"Std", Score+"Lower", Score+"Upper", Score+"Mean" exist (layers std, lower, upper, mean) (and <c>observed</c> for an "Expression" column over the
 /// same genes), obs index = barcodes with array_row/array_col when present, <c>obsm["spatial"]</c> =
 /// (PixelX, PixelY), var index = gene names (the score column's slot names), and <c>uns["mlnetstem"]</c>
 /// with the provenance. Written atomically.
@@ -33,7 +33,7 @@ public static class PredictionH5adWriter
         string[] genes = score.SlotNames?.ToArray() ?? Enumerable.Range(0, width).Select(i => $"{scoreColumn}{i}").ToArray();
 
         var layerColumns = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (suffix, layer) in new[] { ("Std", "std"), ("Lower", "lower"), ("Upper", "upper") })
+        foreach (var (suffix, layer) in new[] { ("Std", "std"), ("Lower", "lower"), ("Upper", "upper"), ("Mean", "mean") })
             if (schema.Find(scoreColumn + suffix) is { } c && c.Type.Kind == ColumnKind.FloatTensor && c.Type.Size == width)
                 layerColumns[layer] = c.Name;
         if (schema.Find(ObservedColumn) is { } observed && observed.Type.Kind == ColumnKind.FloatTensor && observed.Type.Size == width

@@ -18,6 +18,7 @@ public class CliTests
     [InlineData("evaluate")]
     [InlineData("benchmark")]
     [InlineData("inspect")]
+    [InlineData("export")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -32,6 +33,7 @@ public class CliTests
             "evaluate" => new Host.Commands.EvaluateCommand().Options,
             "benchmark" => new Host.Commands.BenchmarkCommand().Options,
             "inspect" => new Host.Commands.InspectCommand().Options,
+            "export" => new Host.Commands.ExportCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));
@@ -78,7 +80,7 @@ public class CliTests
         var header = lines[0].Split(',');
         Assert.Equal(["Barcode", "PixelX", "PixelY"], header[..3]);
         Assert.Equal(30, header.Length - 3);
-        Assert.Equal(1 + 179, lines.Length);   // every C3 spot with panel counts
+        Assert.Equal(1 + 180, lines.Length);   // every C3 spot: predict keeps spots without panel counts (training and evaluation drop them)
         var values = lines.Skip(1).SelectMany(l => l.Split(',').Skip(3))
             .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         Assert.All(values, v => Assert.True(double.IsFinite(v)));
@@ -148,7 +150,8 @@ public class CliTests
         var predict = Run("predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", folder.File("p.csv"),
             "--sampler", "ddim", "--steps", "4", "--draws", "3");
         Assert.True(predict.Code == 0, predict.Err);
-        Assert.Equal(10 + 3, File.ReadLines(folder.File("p.csv")).First().Split(',').Length);
+        // 3 ids, 10 genes, then per gene its std and the bounds of the 80% and 90% intervals.
+        Assert.Equal(3 + 10 * 6, File.ReadLines(folder.File("p.csv")).First().Split(',').Length);
         var evaluate = Run("evaluate", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--steps", "3", "--draws", "4");
         Assert.True(evaluate.Code == 0, evaluate.Err);
         Assert.Contains("coverage 80%", evaluate.Out);
@@ -210,11 +213,18 @@ public class CliTests
         // only stretches), and strictly more for some.
         var (meanHeader, meanValues) = ReadCsv(folder.File("mean.csv"));
         var (pvHeader, pvValues) = ReadCsv(folder.File("pv.csv"));
-        Assert.Equal(meanHeader, pvHeader);
-        Assert.Equal(10 + 3, pvHeader.Length);
+        // Ids, the 10 genes, then std and interval columns per gene; the preserved estimate also keeps the plain mean.
+        var genes = meanHeader[3..13];
+        string[] Columns(params string[] suffixes) => [.. suffixes.SelectMany(x => genes.Select(g => $"{g}_{x}"))];
+        Assert.Equal([.. meanHeader[..13], .. Columns("std", "lower80", "upper80", "lower90", "upper90")], meanHeader);
+        Assert.Equal([.. meanHeader[..13], .. Columns("std", "mean", "lower80", "upper80", "lower90", "upper90")], pvHeader);
         Assert.Equal(meanValues.Length, pvValues.Length);
+        // The kept plain mean is the mean run's prediction (same model, sampling and seed).
+        for (int r = 0; r < pvValues.Length; r++)
+            for (int g = 0; g < 10; g++)
+                Assert.Equal(meanValues[r][3 + g], pvValues[r][13 + 10 + g], 5);
         bool stretched = false;
-        for (int g = 3; g < pvHeader.Length; g++)
+        for (int g = 3; g < 13; g++)
         {
             double vMean = Variance(meanValues.Select(r => r[g])), vPv = Variance(pvValues.Select(r => r[g]));
             Assert.True(vPv >= vMean * (1 - 1e-4) - 1e-9, $"{pvHeader[g]}: variance {vPv} < {vMean}");
@@ -228,7 +238,7 @@ public class CliTests
         // layers come with it, the interval ordered around nothing narrower than zero width.
         var file = MlNetStem.AnnData.H5adReader.ReadFile(folder.File("pv.h5ad"));
         Assert.Equal(pvValues.Length, file.ObsCount);
-        Assert.Equal(pvHeader[3..], file.Var.Index);
+        Assert.Equal(pvHeader[3..13], file.Var.Index);
         for (int r = 0; r < pvValues.Length; r++)
             for (int g = 0; g < 10; g++)
                 Assert.True(Math.Abs(pvValues[r][g + 3] - file.X![r, g]) <= 1e-5 * Math.Max(1, Math.Abs(pvValues[r][g + 3])),
@@ -236,6 +246,7 @@ public class CliTests
         Assert.Contains("std", file.Layers.Keys);
         Assert.Contains("lower", file.Layers.Keys);
         Assert.Contains("upper", file.Layers.Keys);
+        Assert.Contains("mean", file.Layers.Keys);   // ScoreMean: the plain mean of the draws, kept next to the preserved estimate
         for (int r = 0; r < file.ObsCount; r++)
             for (int g = 0; g < 10; g++)
             {

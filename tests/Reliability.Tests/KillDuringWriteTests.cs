@@ -53,7 +53,7 @@ public sealed class KillDuringWriteTests : IDisposable
         Assert.True(File.Exists(temp));
         // The old model still loads and predicts.
         Run(["predict", "--input", RepositoryPaths.Her2st("C3"), "--model", model, "--output", _folder.File("p.csv")]);
-        Assert.Equal(1 + 179, File.ReadAllLines(_folder.File("p.csv")).Length);
+        Assert.Equal(1 + 180, File.ReadAllLines(_folder.File("p.csv")).Length);   // header + every spot of C3
     }
 
     private string Train(string name, int genes)

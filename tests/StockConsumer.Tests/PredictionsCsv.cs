@@ -3,7 +3,10 @@ using System.Text;
 
 namespace MlNetStem.StockConsumer.Tests;
 
-/// <summary>The CLI's predictions CSV (Barcode, PixelX, PixelY, then one column per gene), read with nothing but the BCL.</summary>
+/// <summary>
+/// The CLI's predictions CSV (Barcode, PixelX, PixelY, then one column per gene, then for diffusion models GENE_std,
+/// GENE_lower80, ... companion columns), read with nothing but the BCL; <see cref="ByBarcode"/> holds the predictions only.
+/// </summary>
 internal sealed record PredictionsCsv(IReadOnlyList<string> Genes, IReadOnlyDictionary<string, float[]> ByBarcode)
 {
     private static readonly HashSet<string> IdColumns = new(StringComparer.Ordinal) { "Barcode", "PixelX", "PixelY" };
@@ -15,13 +18,16 @@ internal sealed record PredictionsCsv(IReadOnlyList<string> Genes, IReadOnlyDict
         int barcode = header.IndexOf("Barcode");
         if (barcode < 0) throw new InvalidDataException($"{path}: no Barcode column");
         int first = header.TakeWhile(IdColumns.Contains).Count();
+        // Companion columns start with the first gene's "_std" column.
+        int end = header.IndexOf(header[first] + "_std");
+        if (end < 0) end = header.Count;
         var rows = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var line in lines.Skip(1).Where(l => l.Length > 0))
         {
             var cells = Split(line);
-            rows.Add(cells[barcode], cells.Skip(first).Select(c => float.Parse(c, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray());
+            rows.Add(cells[barcode], cells[first..end].Select(c => float.Parse(c, NumberStyles.Float, CultureInfo.InvariantCulture)).ToArray());
         }
-        return new PredictionsCsv(header.Skip(first).ToArray(), rows);
+        return new PredictionsCsv(header[first..end].ToArray(), rows);
     }
 
     /// <summary>Splits one CSV line (RFC 4180 quoting).</summary>

@@ -20,6 +20,7 @@ public sealed class EvaluateCommand : ICommand
         new("model", "model archive from 'train'", "FILE"),
         new("output", "also write the metrics as JSON here (several sections: an object keyed by section name)", "FILE"),
         new("mpp", "microns per pixel of the image (default: estimated from the spot grid)", "UM"),
+        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad (one --input only)", "FILE"),
         .. SamplingSettings.CommandOptions,
         PointEstimates.CommandOption,
     ];
@@ -28,6 +29,9 @@ public sealed class EvaluateCommand : ICommand
     public int Run(ParsedArguments args)
     {
         var sections = SectionInputs.Parse(args);
+        string? image = args.Get("image");
+        if (image is not null && sections.Count > 1) throw new UsageException("--image applies to one --input section; give each section its image in its own folder");
+        if (image is not null && !File.Exists(image)) throw new UsageException($"--image: '{image}' does not exist");
         var pointEstimate = PointEstimates.From(args);
         var sampling = SamplingSettings.From(args);
         if (args.Get("output") is { } outputPath) OutputPaths.CheckFile("output", outputPath);
@@ -40,7 +44,7 @@ public sealed class EvaluateCommand : ICommand
         var chosen = new Dictionary<string, ExpressionMetrics>(StringComparer.Ordinal);
         foreach (var section in sections)
         {
-            var data = SectionReader.Load(section.Path, requireCounts: true, section.MicronsPerPixel ?? args.GetDouble("mpp"), Console.Error);
+            var data = SectionReader.Load(section.Path, requireCounts: true, section.MicronsPerPixel ?? args.GetDouble("mpp"), Console.Error, image);
             var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
             string label = sections.Count == 1 ? name : section.Name;
             var metrics = SectionScorer.Evaluate(ctx, scored);

@@ -19,7 +19,8 @@ public sealed class PredictCommand : ICommand
     [
         new("input", "section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad (counts optional)", "PATH"),
         new("model", "model archive from 'train'", "FILE"),
-        new("output", "predictions to write: .h5ad (AnnData) or .csv", "FILE", "predictions.csv"),
+        new("output", "predictions to write: .h5ad (AnnData) or .csv (diffusion models: also GENE_std and GENE_lower80/upper80/lower90/upper90 columns)",
+            "FILE", "predictions.h5ad"),
         new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
         new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
         new("sample", "sample id of a HEST folder holding several", "ID"),
@@ -34,7 +35,7 @@ public sealed class PredictCommand : ICommand
     {
         string input = args.Require("input");
         string modelPath = args.Require("model");
-        string output = args.Get("output", "predictions.csv")!;
+        string output = args.Get("output", "predictions.h5ad")!;
         bool h5ad = output.EndsWith(".h5ad", StringComparison.OrdinalIgnoreCase);
         if (!h5ad && !output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
@@ -48,7 +49,7 @@ public sealed class PredictCommand : ICommand
         if (featuresOutput is not null) OutputPaths.CheckFile("features-output", featuresOutput);
         var ctx = Contexts.Create(1, new ConsoleProgressReporter());
         ITransformer model = ctx.SpatialExpression().LoadModel(modelPath, out _);
-        model = sampling.ApplyTo(model);
+        model = PredictionModels.ForEverySpot(sampling.ApplyTo(model));
         sampling.CheckMemory(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
@@ -57,11 +58,13 @@ public sealed class PredictCommand : ICommand
         string? featureColumn = featuresOutput is null ? null : FeatureColumn(model, data.Schema);
         var (scored, rate) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error,
             featureColumn is null ? null : [featureColumn]);
+        PredictionModels.ReportSpotsWithoutPanelCounts(scored, Console.Error);
         // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         int rows = h5ad
             ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath)) { Input = Path.GetFullPath(input) })
-            : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output);
+            : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output,
+                companions: PredictionModels.CsvCompanions);
         Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)" +
             (pointEstimate == PointEstimate.PreserveVariance ? $"; point estimate: {PointEstimates.PreserveVarianceName}" : ""));
         if (featuresOutput is not null && featureColumn is not null)
