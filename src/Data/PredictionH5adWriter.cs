@@ -36,6 +36,19 @@ public static class PredictionH5adWriter
         foreach (var (suffix, layer) in new[] { ("Std", "std"), ("Lower", "lower"), ("Upper", "upper"), ("Mean", "mean") })
             if (schema.Find(scoreColumn + suffix) is { } c && c.Type.Kind == ColumnKind.FloatTensor && c.Type.Size == width)
                 layerColumns[layer] = c.Name;
+        // Every interval level as its own pair of layers, named by level (lower_80, upper_80, lower_90, ...); "lower" and
+        // "upper" stay the first level's, as before.
+        var levels = new List<long>();
+        foreach (var c in schema.Visible())
+            if (c.Name.StartsWith(scoreColumn + "Lower", StringComparison.Ordinal)
+                && long.TryParse(c.Name.AsSpan(scoreColumn.Length + 5), NumberStyles.None, CultureInfo.InvariantCulture, out long level)
+                && schema.Find(scoreColumn + "Upper" + level.ToString(CultureInfo.InvariantCulture)) is { } upper
+                && c.Type.Kind == ColumnKind.FloatTensor && c.Type.Size == width && upper.Type.Size == width)
+            {
+                levels.Add(level);
+                layerColumns[$"lower_{level}"] = c.Name;
+                layerColumns[$"upper_{level}"] = upper.Name;
+            }
         if (schema.Find(ObservedColumn) is { } observed && observed.Type.Kind == ColumnKind.FloatTensor && observed.Type.Size == width
             && (observed.SlotNames is not { } observedGenes || observedGenes.SequenceEqual(genes, StringComparer.Ordinal)))
             layerColumns["observed"] = ObservedColumn;
@@ -108,6 +121,11 @@ public static class PredictionH5adWriter
             ["score_column"] = scoreColumn,
         };
         if (layerColumns.Count > 0) uns["layers"] = layerColumns.Keys.Order(StringComparer.Ordinal).ToArray();
+        // What X and the layers are, so a reader does not have to guess: log2(x+1) (scanpy's log1p is the natural log),
+        // the interval levels of lower_/upper_ layers (lower/upper = the first), and what "observed" holds.
+        uns["normalization"] = "log2(x+1) of raw counts (X, mean, lower_*, upper_*, observed); std on the same scale";
+        if (levels.Count > 0) uns["interval_levels"] = levels.Order().Select(l => l / 100.0).ToArray();
+        if (layerColumns.ContainsKey("observed")) uns["observed"] = "the section's measured expression of the panel genes, log2(x+1), when the input had counts";
         if (provenance.Input is { } input) uns["input"] = input;
         if (provenance.Extra is { Count: > 0 } extra)
             uns["extra"] = extra.ToDictionary(kv => kv.Key, kv => (object)kv.Value, StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using MlNetStem.Data;
 using MlNetStem.Pipeline;
 using MlNetStem.Trainers.Diffusion;
@@ -62,7 +63,10 @@ public sealed class PredictCommand : ICommand
         // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         int rows = h5ad
-            ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath)) { Input = Path.GetFullPath(input) })
+            ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath))
+            {
+                Input = Path.GetFullPath(input), Extra = Provenance(model, data, pointEstimate),
+            })
             : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output,
                 companions: PredictionModels.CsvCompanions);
         Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)" +
@@ -74,6 +78,29 @@ public sealed class PredictCommand : ICommand
             Console.WriteLine($"wrote {featureRows} spots × {width} features ('{featureColumn}') to {featuresOutput}");
         }
         return 0;
+    }
+
+    /// <summary>What the .h5ad records about how it was made: trainer, point estimate, µm/px, sampler, draws and seed.</summary>
+    private static Dictionary<string, string> Provenance(ITransformer model, IDataView data, PointEstimate pointEstimate)
+    {
+        var trainer = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
+        var extra = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["trainer"] = StandardPipeline.Describe(trainer),
+            ["point_estimate"] = pointEstimate == PointEstimate.PreserveVariance ? PointEstimates.PreserveVarianceName : "mean",
+        };
+        if (data.Schema.Find(SpotColumns.Image) is not null
+            && data.ReadBatches([SpotColumns.Image], 1).FirstOrDefault()?.GetImages(SpotColumns.Image) is [{ MicronsPerPixel: { } mpp }, ..])
+            extra["microns_per_pixel"] = mpp.ToString("R", CultureInfo.InvariantCulture);
+        if (trainer is StemDiffusionTransformer stem)
+        {
+            var o = stem.Options;
+            extra["sampler"] = o.Sampler.ToString();
+            extra["steps"] = o.EffectiveSteps.ToString(CultureInfo.InvariantCulture);
+            extra["draws"] = o.Draws.ToString(CultureInfo.InvariantCulture);
+            extra["prediction_seed"] = o.PredictionSeed.ToString(CultureInfo.InvariantCulture);
+        }
+        return extra;
     }
 
     /// <summary>The column the model's trainer reads, checked to be a float vector (or [views, D] tensor) of the model's output.</summary>
