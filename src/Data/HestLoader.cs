@@ -81,6 +81,8 @@ public static class HestLoader
             try
             {
                 using var doc = JsonDocument.Parse(File.ReadAllText(json));
+                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                    throw new InvalidDataException($"{json}: expected a JSON object of sample metadata, found {doc.RootElement.ValueKind}.");
                 foreach (string key in new[] { "pixel_size_um_estimated", "pixel_size_um_embedded" })
                     if (doc.RootElement.TryGetProperty(key, out var v) && Parse(v) is { } value)
                     {

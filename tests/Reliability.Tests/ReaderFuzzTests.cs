@@ -131,6 +131,30 @@ public sealed class ReaderFuzzTests(ITestOutputHelper output) : IDisposable
         AssertNoBugs();
     }
 
+    [Fact]
+    public void HestMetadataJson_Mutated_LoadOrAreRefusedClearly()
+    {
+        // A HEST-1k folder: st/S1.h5ad (counts and obsm['spatial']), wsis/S1.png, metadata/S1.json with the pixel size.
+        string folder = _folder.File("hest");
+        Directory.CreateDirectory(Path.Combine(folder, "st"));
+        Directory.CreateDirectory(Path.Combine(folder, "wsis"));
+        Directory.CreateDirectory(Path.Combine(folder, "metadata"));
+        PredictionH5adWriter.Write(Fixtures.Scored(12, 5), Path.Combine(folder, "st", "S1.h5ad"), new PredictionProvenance("fuzz"));
+        Fixtures.WritePng(Path.Combine(folder, "wsis", "S1.png"), 200, 150);
+        string json = Path.Combine(folder, "metadata", "S1.json");
+        File.WriteAllText(json, """{"pixel_size_um_estimated": 0.5, "pixel_size_um_embedded": 0.25, "organ": "Breast", "st_technology": "Visium"}""");
+        Assert.Equal(0.5, SectionLoader.Load(folder).MicronsPerPixel);   // the unmutated fixture loads with its pixel size
+        File.WriteAllText(json, "[0.5]");                                   // valid JSON, but not the object HEST writes
+        Assert.Contains("S1.json: expected a JSON object", Assert.Throws<InvalidDataException>(() => SectionLoader.Load(folder)).Message);
+        File.WriteAllText(json, """{"pixel_size_um_estimated": 0.5, "pixel_size_um_embedded": 0.25, "organ": "Breast", "st_technology": "Visium"}""");
+        FuzzRun.Run("HEST metadata/<id>.json (SectionLoader)", File.ReadAllBytes(json), Cases, seed: 10, bytes =>
+        {
+            File.WriteAllBytes(json, bytes);
+            _ = SectionLoader.Load(folder).Data.Rows;
+        }, output, _bugs);
+        AssertNoBugs();
+    }
+
     private string VisiumOuts(string name) => Fixtures.VisiumOuts(_folder.File(Path.Combine(name, "outs")));
 
     private string Her2stCopy(string name)
