@@ -66,7 +66,7 @@ public sealed record PipelineSettings(
         new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
         new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
         new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
-        new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; morphology featurizer)", "NAME", "none"),
+        new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; either featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
         new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
         new("encoder", "ONNX image encoder for --featurizer onnx (repeat or A.onnx,B.onnx to concatenate several)", "PATH"),
@@ -140,7 +140,6 @@ public sealed record PipelineSettings(
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0),
             Prior: prior);
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
-        if (settings.DihedralViews && settings.UsesOnnx) throw new UsageException("--augment dihedral works with the morphology featurizer only");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");
         if (settings.PatchMicrons <= 0) throw new UsageException("--patch-um must be positive");

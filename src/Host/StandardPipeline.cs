@@ -107,7 +107,8 @@ public static class StandardPipeline
     };
 
     private static IEstimator<ITransformer> Featurizer(MLContext ctx, PipelineSettings settings) => settings.UsesOnnx
-        ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Features", "Patch",
-            settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache))
+        ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions(FeatureColumn(settings), "Patch",
+            settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache,
+            DihedralViews: settings.DihedralViews))
         : ctx.Transforms.FeaturizeMorphology(settings.DihedralViews ? FeatureViews : "Features", "Patch", settings.DihedralViews);
 }

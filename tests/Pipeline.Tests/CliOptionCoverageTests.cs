@@ -260,10 +260,18 @@ public class CliOptionCoverageTests
         Predict(folder.File("dihedral.zip"), folder.File("dihedral.csv"), [.. FewDraws, "--sample-seed", "1"]);
         Assert.NotEqual(File.ReadAllText(folder.File("plain.csv")), File.ReadAllText(folder.File("dihedral.csv")));
 
-        var onnx = CliTests.Run(["train", "--input", C2, "--model", folder.File("x.zip"), "--augment", "dihedral", "--featurizer", "onnx",
-            "--encoder", TinyVit, .. stem]);
-        Assert.Equal(2, onnx.Code);
-        Assert.Contains("--augment dihedral works with the morphology featurizer only", onnx.Err);
+        // With an ONNX encoder too: the encoder embeds all 8 views (stem trains on them); a regressor reads view 0, the
+        // patch itself, so its predictions equal those of the same encoder without augmentation.
+        var onnx = CliTests.Run(["train", "--input", C2, "--model", folder.File("onnx-dihedral.zip"), "--augment", "dihedral",
+            "--featurizer", "onnx", "--encoder", TinyVit, .. stem]);
+        Assert.True(onnx.Code == 0, onnx.Err);
+        Assert.Equal(8, Diffusion(ml.SpatialExpression().LoadModel(folder.File("onnx-dihedral.zip"), out _)).Views);
+        string[] ridge = ["--featurizer", "onnx", "--encoder", TinyVit, .. Small];
+        Assert.Equal(0, CliTests.Run(["train", "--input", C2, "--model", folder.File("r-plain.zip"), .. ridge]).Code);
+        Assert.Equal(0, CliTests.Run(["train", "--input", C2, "--model", folder.File("r-dihedral.zip"), "--augment", "dihedral", .. ridge]).Code);
+        Predict(folder.File("r-plain.zip"), folder.File("r-plain.csv"), []);
+        Predict(folder.File("r-dihedral.zip"), folder.File("r-dihedral.csv"), []);
+        Assert.Equal(File.ReadAllText(folder.File("r-plain.csv")), File.ReadAllText(folder.File("r-dihedral.csv")));
     }
 
     [Fact]

@@ -322,6 +322,39 @@ public class FeaturizeOnnxTests
     }
 
     [Fact]
+    public void FeaturizeOnnx_DihedralViews_EmbedEachViewOfThePatch_AndSurviveSaveAndLoad()
+    {
+        var data = Patches(2, 32);
+        var plain = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Views", "Patch", [new OnnxEncoderOptions(TinyVit)],
+            DihedralViews: true)).Fit(data);
+        var output = transformer.Transform(data);
+        Assert.Equal(ColumnTypes.FloatTensor(8, 64), output.Schema["Views"].Type);
+        var views = Column(output, "Views");
+
+        // View v of spot r is the embedding of the patch turned by DihedralTransform view v; view 0 is the patch itself.
+        var patches = (float[])data.GetColumnArray("Patch");
+        int length = 3 * 32 * 32;
+        var turned = new float[patches.Length * 8];
+        for (int r = 0; r < 2; r++)
+            for (int v = 0; v < 8; v++)
+                MlNetStem.Imaging.DihedralTransform.Apply(patches.AsSpan(r * length, length), 3, 32, v, turned.AsSpan((r * 8 + v) * length, length));
+        var each = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, 32, 32))]), 16,
+            new Dictionary<string, Array> { ["Patch"] = turned });
+        var expected = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(each).Transform(each), "Embedding");
+        Assert.Equal(expected.Length, views.Length);
+        for (int i = 0; i < views.Length; i++) Assert.Equal(expected[i], views[i], 4);
+        for (int r = 0; r < 2; r++)
+            for (int j = 0; j < 64; j++) Assert.Equal(plain[r * 64 + j], views[r * 8 * 64 + j], 4);
+        Assert.NotEqual(views[..64], views[64..128]);   // a random patch is not symmetric: views differ
+
+        using var folder = new TempFolder();
+        Ml.SpatialExpression().SaveModel(transformer, data.Schema, folder.File("views.zip"));
+        var loaded = Ml.SpatialExpression().LoadModel(folder.File("views.zip"), out _);
+        Assert.Equal(views, Column(loaded.Transform(data), "Views"));
+    }
+
+    [Fact]
     public void FeaturizeOnnx_Disposed_RefusesToRun()
     {
         var data = Patches(1, 224);

@@ -1,4 +1,5 @@
 using MlNetStem.Data;
+using MlNetStem.Imaging;
 using MlNetStem.Pipeline;
 
 namespace MlNetStem.Transforms.Onnx;
@@ -45,14 +46,17 @@ public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer
         // A float patch [3, H, W], or an ML.NET image column (ImageAnalytics' LoadImages + ResizeImages).
         if (inputSchema.Find(_options.InputColumn) is not { } image || !Imaging.ImagePatches.IsImage(image))
             inputSchema.RequireKind(_options.InputColumn, "FeaturizeOnnx", ColumnKind.FloatTensor);
-        return inputSchema.With(_options.OutputColumn, ColumnTypes.FloatTensor(OutputWidth), hasSlotNames: true);
+        return _options.DihedralViews
+            ? inputSchema.With(_options.OutputColumn, ColumnTypes.FloatTensor(DihedralTransform.Views, OutputWidth))
+            : inputSchema.With(_options.OutputColumn, ColumnTypes.FloatTensor(OutputWidth), hasSlotNames: true);
     }
 
     /// <inheritdoc />
     public FeaturizeOnnxTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = new FeaturizeOnnxTransformer(_options.OutputColumn, _options.InputColumn, _encoders, _options.BatchSize, _options.CacheDirectory);
+        var transformer = new FeaturizeOnnxTransformer(_options.OutputColumn, _options.InputColumn, _encoders, _options.BatchSize, _options.CacheDirectory,
+            _options.DihedralViews);
         // The patch shape is checked on the schema: shapes carry no vector sizes.
         transformer.GetOutputSchema(input.Schema);
         return transformer;

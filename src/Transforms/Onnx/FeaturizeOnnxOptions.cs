@@ -11,12 +11,17 @@ namespace MlNetStem.Transforms.Onnx;
 /// are recomputed; a folder that cannot be written is an error. Not saved with the model
 /// (see <see cref="FeaturizeOnnxTransformer.WithCacheDirectory"/>).
 /// </param>
+/// <param name="DihedralViews">
+/// Embed the 8 flips/rotations of each (square) patch: the output is then <c>[8, D]</c> per spot, view 0 the patch
+/// itself, as Stem's augmentation (diffusion trainers train on every view; select view 0 for a regressor).
+/// </param>
 public sealed record FeaturizeOnnxOptions(
     string OutputColumn,
     string InputColumn,
     IReadOnlyList<OnnxEncoderOptions> Encoders,
     int BatchSize = 32,
-    string? CacheDirectory = null)
+    string? CacheDirectory = null,
+    bool DihedralViews = false)
 {
     /// <summary>Options for encoders given by path only, every other choice at its default.</summary>
     public static FeaturizeOnnxOptions ForModels(string outputColumn, string inputColumn, params string[] modelPaths)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using MlNetStem.Data;
+using MlNetStem.Imaging;
 using MlNetStem.Model;
 using MlNetStem.Onnx;
 using MlNetStem.Pipeline;
@@ -28,9 +29,10 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     private bool _disposed;
 
     internal FeaturizeOnnxTransformer(string outputColumn, string inputColumn, IReadOnlyList<OnnxEncoderSpec> encoders,
-        int batchSize, string? cacheDirectory)
+        int batchSize, string? cacheDirectory, bool dihedralViews = false)
         : base(outputColumn, inputColumn)
     {
+        DihedralViews = dihedralViews;
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
         if (encoders.Count == 0) throw new ArgumentException("FeaturizeOnnx needs at least one encoder.", nameof(encoders));
         _encoders = encoders.ToArray();
@@ -49,6 +51,9 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     /// <summary>Patches per ONNX Runtime call.</summary>
     public int BatchSize { get; }
 
+    /// <summary>True when each spot's output holds the embeddings of its patch's 8 dihedral views, <c>[8, D]</c>.</summary>
+    public bool DihedralViews { get; }
+
     /// <summary>The embedding cache folder, or null.</summary>
     public string? CacheDirectory => _cache?.Directory;
 
@@ -61,7 +66,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     /// saved with a model, so this re-attaches one after loading.
     /// </summary>
     public FeaturizeOnnxTransformer WithCacheDirectory(string? cacheDirectory) =>
-        new(OutputColumn, InputColumn, _encoders, BatchSize, cacheDirectory);
+        new(OutputColumn, InputColumn, _encoders, BatchSize, cacheDirectory, DihedralViews);
 
     /// <summary>Patches must be <c>[3,H,W]</c> float tensors.</summary>
     /// <exception cref="SchemaMismatchException">Another shape.</exception>
@@ -80,7 +85,10 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
         CheckPatchShape(InputColumn, patchType);
         if (patchType.Kind != ColumnKind.FloatTensor || !patchType.IsKnownSize)
             throw new SchemaMismatchException(InputColumn, "RGB patches Tensor<Float32>[3×H×W]", input.Type.ToString(), ComponentName);
-        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputWidth), _slotNames);
+        if (!DihedralViews) return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(OutputWidth), _slotNames);
+        if (patchType.Dimensions[1] != patchType.Dimensions[2])
+            throw new SchemaMismatchException(InputColumn, "square patches for dihedral views", patchType.ToString(), ComponentName);
+        return SchemaColumns.Create(OutputColumn, ColumnTypes.FloatTensor(DihedralTransform.Views, OutputWidth));
     }
 
     /// <inheritdoc />
@@ -96,6 +104,17 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
         {
             var patches = ImagePatches.Read(batch, InputColumn, inputType, ComponentName);
             int rows = batch.RowCount;
+            if (DihedralViews)
+            {
+                // Each spot's 8 views one after the other: the encoders see 8·rows patches, and the embeddings come out
+                // in [row, view, D] order, the layout of the [8, D] output.
+                var views = new float[patches.Length * DihedralTransform.Views];
+                Parallel.For(0, rows * DihedralTransform.Views, i => DihedralTransform.Apply(
+                    patches.AsSpan(i / DihedralTransform.Views * patchLength, patchLength), 3, patchHeight, i % DihedralTransform.Views,
+                    views.AsSpan(i * patchLength, patchLength)));
+                patches = views;
+                rows *= DihedralTransform.Views;
+            }
             var embeddings = new float[rows * width];
             byte[][]? patchKeys = null;
             if (_cache is not null)
@@ -149,7 +168,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     public override void Save(ComponentSaveContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        context.WriteJson("options.json", new State(OutputColumn, InputColumn, BatchSize, _encoders));
+        context.WriteJson("options.json", new State(OutputColumn, InputColumn, BatchSize, _encoders, DihedralViews));
         // One entry per distinct model: the same encoder listed twice is stored once.
         foreach (var encoder in _encoders.DistinctBy(e => e.Sha256)) context.WriteBytes(ModelEntry(encoder.Sha256), encoder.ModelBytes);
     }
@@ -172,12 +191,13 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
                 throw new ModelFormatException($"FeaturizeOnnx model '{spec.Name}' in the archive has SHA-256 {hash}, expected {spec.Sha256} (corrupt archive).");
             return spec with { ModelBytes = bytes };
         }).ToArray();
-        return new FeaturizeOnnxTransformer(state.OutputColumn, state.InputColumn, encoders, state.BatchSize, null);
+        return new FeaturizeOnnxTransformer(state.OutputColumn, state.InputColumn, encoders, state.BatchSize, null, state.DihedralViews);
     }
 
     private static string ModelEntry(string sha256) => $"encoder-{sha256}.onnx";
 
-    private sealed record State(string OutputColumn, string InputColumn, int BatchSize, IReadOnlyList<OnnxEncoderSpec> Encoders);
+    private sealed record State(string OutputColumn, string InputColumn, int BatchSize, IReadOnlyList<OnnxEncoderSpec> Encoders,
+        bool DihedralViews = false);
 
     /// <summary>One encoder's work for one enumeration: resampling tables and a reusable input buffer.</summary>
     private sealed class EncoderPass
