@@ -1,3 +1,4 @@
+using MlNetStem.Transforms.Context;
 using MlNetStem.Transforms.Expression;
 using MlNetStem.Transforms.Imaging;
 using MlNetStem.Transforms.Features;
@@ -51,6 +52,18 @@ public static class TransformsCatalogExtensions
     /// </summary>
     public static PreserveVarianceEstimator PreserveVariance(this TransformsCatalog catalog, string outputColumn = "ScorePreserved",
         string scoreColumn = "Score", string spreadColumn = "ScoreStd") => new(outputColumn, scoreColumn, spreadColumn);
+
+    /// <summary>
+    /// Each spot's neighbourhood from any embedding column: the spot and its k − 1 nearest spots of the same section,
+    /// <c>[k, D]</c> with a mask (HisDiff's context; k = 9 and 49), or their mean <c>[D]</c> with
+    /// <see cref="ContextPooling.Mean"/> (context for ridge/MLP, e.g. after <c>Concatenate</c>).
+    /// </summary>
+    public static NeighbourContextEstimator NeighbourContext(this TransformsCatalog catalog, NeighbourContextOptions options) => new(options);
+
+    /// <summary>Each spot's neighbourhood (see <see cref="NeighbourContext(TransformsCatalog, NeighbourContextOptions)"/>).</summary>
+    public static NeighbourContextEstimator NeighbourContext(this TransformsCatalog catalog, string outputColumn, string inputColumn,
+        int neighbours = 9, ContextPooling pooling = ContextPooling.None) =>
+        new(new NeighbourContextOptions(outputColumn, inputColumn, neighbours, pooling));
 
     /// <summary>One view <c>[D]</c> of a multi-view feature column <c>[A, D]</c> (view 0 = the unaugmented patch).</summary>
     public static SelectViewEstimator SelectView(this TransformsCatalog catalog, string outputColumn, string inputColumn, int view = 0) =>
