@@ -23,6 +23,10 @@ namespace MlNetStem.Host;
 /// <param name="Prior">Mean prior of diffusion trainers (null: the preset's, none).</param>
 /// <param name="CheckpointDirectory">Diffusion trainers: folder of resumable training checkpoints (null: none).</param>
 /// <param name="CheckpointEvery">Epochs between checkpoints (null: the trainer's default, 10).</param>
+/// <param name="ContextNeighbours">
+/// Regressors (ridge, hest-ridge, mlp): also read the mean features of each spot's k nearest spots of its section
+/// (NeighbourContext), concatenated to its own; 0 (default) for none.
+/// </param>
 public sealed record PipelineSettings(
     int Genes = 250,
     GeneRanking Ranking = GeneRanking.ExpressedThenVariable,
@@ -39,7 +43,8 @@ public sealed record PipelineSettings(
     bool DihedralViews = false,
     MeanPrior? Prior = null,
     string? CheckpointDirectory = null,
-    int? CheckpointEvery = null)
+    int? CheckpointEvery = null,
+    int ContextNeighbours = 0)
 {
     /// <summary>
     /// Trainers the command line offers: ridge, hest-ridge (HEST-Benchmark's linear probe), mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
@@ -65,6 +70,7 @@ public sealed record PipelineSettings(
         new("patch-px", "patch side in pixels", "PX", "224"),
         new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
         new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
+        new("context", "regressors: also use the mean features of each spot's K nearest spots of its section (HisDiff uses 9 and 49)", "K", "0"),
         new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
         new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; either featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
@@ -138,13 +144,17 @@ public sealed record PipelineSettings(
                 var other => throw new UsageException($"unknown augmentation '{other}' (none | dihedral)"),
             },
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0),
-            Prior: prior);
+            Prior: prior,
+            ContextNeighbours: args.GetInt("context", 0));
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");
         if (settings.PatchMicrons <= 0) throw new UsageException("--patch-um must be positive");
         if (settings.Alpha is < 0) throw new UsageException("--alpha must be ≥ 0");
         if (settings.Pca < 0) throw new UsageException("--pca must be ≥ 0");
+        if (settings.ContextNeighbours is < 0 or > 1024) throw new UsageException("--context must be a number of spots from 0 to 1024");
+        if (settings.ContextNeighbours > 0 && trainer.Split(',').All(IsDiffusionTrainer))
+            throw new UsageException("--context applies to the regressors (ridge, hest-ridge, mlp); the diffusion trainers take no context yet");
         return settings;
     }
 

@@ -4,6 +4,7 @@ using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
 using MlNetStem.Transforms;
+using MlNetStem.Transforms.Context;
 using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Host;
@@ -51,10 +52,19 @@ public static class StandardPipeline
     /// The trainer. With dihedral views, diffusion trains on all 8 views while regressors (and nothing else) see view 0
     /// as "Features".
     /// </summary>
-    private static IEnumerable<IEstimator<ITransformer>> ModelSteps(MLContext ctx, PipelineSettings settings) =>
-        settings.DihedralViews && !IsDiffusion(settings)
-            ? [ctx.Transforms.SelectView("Features", FeatureViews), Trainer(ctx, settings)]
-            : [Trainer(ctx, settings)];
+    private static IEnumerable<IEstimator<ITransformer>> ModelSteps(MLContext ctx, PipelineSettings settings)
+    {
+        var steps = new List<IEstimator<ITransformer>>();
+        if (settings.DihedralViews && !IsDiffusion(settings)) steps.Add(ctx.Transforms.SelectView("Features", FeatureViews));
+        if (settings.ContextNeighbours > 0 && !IsDiffusion(settings))
+        {
+            // The neighbourhood's mean features next to the spot's own: ridge/MLP see [own, context] as "Features".
+            steps.Add(ctx.Transforms.NeighbourContext(new NeighbourContextOptions("Features", "Features", settings.ContextNeighbours,
+                ContextPooling.OwnAndMean)));
+        }
+        steps.Add(Trainer(ctx, settings));
+        return steps;
+    }
 
     private static EstimatorChain<ITransformer> Chain(IEnumerable<IEstimator<ITransformer>> steps)
     {

@@ -275,6 +275,24 @@ public class CliOptionCoverageTests
     }
 
     [Fact]
+    public void Context_AppendsTheNeighbourhoodMeanToARegressorsFeatures()
+    {
+        using var folder = new TempFolder();
+        var plain = CliTests.Run(["train", "--input", C2, "--model", folder.File("plain.zip"), .. Small]);
+        var context = CliTests.Run(["train", "--input", C2, "--model", folder.File("context.zip"), "--context", "9", .. Small]);
+        Assert.True(context.Code == 0, context.Err);
+        Assert.Contains("ridge: 54 features", plain.Out);
+        Assert.Contains("ridge: 108 features", context.Out);   // own 54 + the 9-spot mean of the same 54
+        Assert.Contains("NeighbourContext: OwnAndMean of each spot's 9 nearest spots", CliTests.Run("inspect", "--model", folder.File("context.zip")).Out);
+        Predict(folder.File("plain.zip"), folder.File("plain.csv"));
+        Predict(folder.File("context.zip"), folder.File("context.csv"));
+        Assert.NotEqual(File.ReadAllText(folder.File("plain.csv")), File.ReadAllText(folder.File("context.csv")));
+        var diffusion = CliTests.Run(["train", "--input", C2, "--model", folder.File("s.zip"), "--trainer", "stem", "--context", "9", .. Small]);
+        Assert.Equal(2, diffusion.Code);
+        Assert.Contains("--context applies to the regressors", diffusion.Err);
+    }
+
+    [Fact]
     public void ExportDenoiserPart_WritesTheOneStepDenoiser_ThatOnnxRuntimeRuns()
     {
         using var folder = new TempFolder();

@@ -108,6 +108,11 @@ public class NeighbourContextTests(Xunit.Abstractions.ITestOutputHelper output)
         Assert.Equal((0 + 1 + 5 + 6) / 4f, mean[0], 5);
         Assert.Equal((6 + 7 + 8 + 11 + 12 + 13 + 16 + 17 + 18) / 9f, mean[12 * 2], 5);
         Assert.Equal(mean, Column(pooled, "Mean", batch: 3));
+
+        // OwnAndMean: the spot's own embedding, then the same mean.
+        var both = Column(Ml.Transforms.NeighbourContext(new NeighbourContextOptions("Both", "Features", 9, ContextPooling.OwnAndMean, MaxDistanceMicrons: 15))
+            .Fit(data).Transform(data), "Both");
+        Assert.Equal(new float[] { 0, 100, mean[0], mean[1] }, both[..4]);
     }
 
     [Fact]

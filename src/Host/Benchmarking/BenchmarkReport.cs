@@ -24,7 +24,9 @@ public static class BenchmarkReport
         return $"{Protocol(result)} over {result.Sections.Count} sections ({string.Join(", ", result.Sections.Select(x => x.Name))}); " +
             $"panel: top {s.Genes} genes ({s.Ranking}) chosen per fold on its training sections only; targets log2(x+1) of raw counts; " +
             $"features: {s.Featurizer}{(s.UsesOnnx ? $" ({string.Join(" + ", s.Encoders!.Select(Path.GetFileName))})" : "")} on " +
-            $"{s.PatchMicrons:0} µm patches, computed once per section; seed {result.Seed}.";
+            $"{s.PatchMicrons:0} µm patches, computed once per section" +
+            (s.ContextNeighbours > 0 ? $"; regressors also read the mean features of each spot's {s.ContextNeighbours} nearest spots" : "") +
+            $"; seed {result.Seed}.";
     }
 
     /// <summary>Per-section tables (rows: test sections, columns: trainers) and the average over sections.</summary>
@@ -76,7 +78,7 @@ public static class BenchmarkReport
             {
                 genes = s.Genes, ranking = s.Ranking.ToString(), normalization = "log2(x+1) of raw counts", missingGenes = s.MissingGenes.ToString(),
                 featurizer = s.Featurizer, encoders = s.Encoders, patchMicrons = s.PatchMicrons, patchPixels = s.PatchPixels,
-                dihedralViews = s.DihedralViews, ridgeAlpha = s.Alpha, ridgePca = s.Pca, epochs = s.Epochs,
+                dihedralViews = s.DihedralViews, ridgeAlpha = s.Alpha, ridgePca = s.Pca, epochs = s.Epochs, contextNeighbours = s.ContextNeighbours,
             },
             trainers = result.Trainers,
             seed = result.Seed,

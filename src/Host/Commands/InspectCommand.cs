@@ -4,6 +4,7 @@ using MlNetStem.Model;
 using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
+using MlNetStem.Transforms.Context;
 using MlNetStem.Transforms.Expression;
 using MlNetStem.Transforms.Features;
 using MlNetStem.Transforms.Imaging;
@@ -71,6 +72,7 @@ public sealed class InspectCommand : ICommand
         FeaturizeMorphologyTransformer m => $"FeaturizeMorphology: built-in morphology features{(m.DihedralViews ? ", 8 dihedral views" : "")}",
         FeaturizeOnnxTransformer f => $"FeaturizeOnnx: {string.Join(" + ", f.EncoderNames)} → {f.OutputWidth} features",
         SelectViewTransformer => "SelectView: the first (unrotated) view",
+        NeighbourContextTransformer c => $"NeighbourContext: {c.Options.Pooling} of each spot's {c.Options.Neighbours} nearest spots of its section",
         RidgeTransformer or MlpTransformer or StemDiffusionTransformer => "trainer: " + StandardPipeline.Describe(step),
         _ => step.GetType().Name,
     };

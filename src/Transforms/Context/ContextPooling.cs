@@ -8,4 +8,7 @@ public enum ContextPooling
 
     /// <summary>The mean of the real (unmasked) neighbours' embeddings, <c>[D]</c>: context for a regressor (ridge, MLP).</summary>
     Mean,
+
+    /// <summary>The spot's own embedding followed by that mean, <c>[2D]</c>: a regressor's whole input in one column.</summary>
+    OwnAndMean,
 }

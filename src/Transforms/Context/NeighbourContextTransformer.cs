@@ -7,7 +7,7 @@ namespace MlNetStem.Transforms.Context;
 /// <summary>
 /// Adds each spot's neighbourhood: the embeddings of the spot and its k − 1 nearest spots of the same section (HisDiff's
 /// "neighbour" context with k = 9, "global" with k = 49), as <c>[k, D]</c> with a <c>[k]</c> mask, or pooled to their
-/// mean <c>[D]</c> for a regressor. Nothing is learned: the neighbours come from the view being transformed, read once
+/// mean <c>[D]</c> (or the spot's own embedding and that mean, <c>[2D]</c>) for a regressor. Nothing is learned: the neighbours come from the view being transformed, read once
 /// (lazily, at the first batch) so a spot's context is the same whichever rows a cursor asks for.
 /// </summary>
 [ModelComponent("NeighbourContext", 1)]
@@ -42,10 +42,14 @@ public sealed class NeighbourContextTransformer : ArchivableTransformer
         foreach (string position in new[] { o.XColumn, o.YColumn })
             if (schema.Find(position) is null) throw new SchemaMismatchException(position, "a spot position column (pixels)", null, "NeighbourContext");
         int width = input.Type.Size;
-        return o.Pooling == ContextPooling.Mean
-            ? [SchemaColumns.Create(o.OutputColumn, ColumnTypes.FloatTensor(width), input.SlotNames)]
-            : [SchemaColumns.Create(o.OutputColumn, ColumnTypes.FloatTensor(o.Neighbours, width)),
-               SchemaColumns.Create(o.MaskColumn, ColumnTypes.FloatTensor(o.Neighbours))];
+        return o.Pooling switch
+        {
+            ContextPooling.Mean => [SchemaColumns.Create(o.OutputColumn, ColumnTypes.FloatTensor(width), input.SlotNames)],
+            ContextPooling.OwnAndMean => [SchemaColumns.Create(o.OutputColumn, ColumnTypes.FloatTensor(2 * width),
+                input.SlotNames is { } names ? [.. names, .. names.Select(n => "context:" + n)] : null)],
+            _ => [SchemaColumns.Create(o.OutputColumn, ColumnTypes.FloatTensor(o.Neighbours, width)),
+                  SchemaColumns.Create(o.MaskColumn, ColumnTypes.FloatTensor(o.Neighbours))],
+        };
     }
 
     /// <inheritdoc />
@@ -101,7 +105,15 @@ public sealed class NeighbourContextTransformer : ArchivableTransformer
                 }
                 if (n > 0) for (int d = 0; d < width; d++) mean[r * width + d] /= n;
             }
-            return new Dictionary<string, Array> { [o.OutputColumn] = mean };
+            if (o.Pooling == ContextPooling.Mean) return new Dictionary<string, Array> { [o.OutputColumn] = mean };
+            var own = input.GetFloats(o.InputColumn);
+            var both = new float[rows * 2 * width];
+            for (int r = 0; r < rows; r++)
+            {
+                own.AsSpan(r * width, width).CopyTo(both.AsSpan(2 * r * width, width));
+                mean.AsSpan(r * width, width).CopyTo(both.AsSpan((2 * r + 1) * width, width));
+            }
+            return new Dictionary<string, Array> { [o.OutputColumn] = both };
         }
 
         public void Dispose() { }
