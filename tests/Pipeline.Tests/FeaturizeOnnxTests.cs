@@ -91,6 +91,9 @@ public class FeaturizeOnnxTests
             new Dictionary<string, Array> { ["Patch"] = new float[5] });
         var estimator = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2));
         EstimatorWorkout.Run(estimator, Patches(3, 224), bad, "Patch");
+        // The same with the 8 dihedral views ([8, D] output).
+        EstimatorWorkout.Run(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)],
+            BatchSize: 4, DihedralViews: true)), Patches(2, 32), bad, "Patch");
     }
 
     [Fact]

@@ -44,6 +44,23 @@ public class NeighbourContextTests(Xunit.Abstractions.ITestOutputHelper output)
     private static int[] Neighbours(float[] context, float[] mask, int r, int k) =>
         Enumerable.Range(0, k).Where(j => mask[r * k + j] == 1).Select(j => (int)context[(r * k + j) * 2]).ToArray();
 
+    [Theory]
+    [InlineData(ContextPooling.None)]
+    [InlineData(ContextPooling.Mean)]
+    [InlineData(ContextPooling.OwnAndMean)]
+    public void Estimator_PassesTheWorkout(ContextPooling pooling)
+    {
+        var good = Grid(4);
+        // Embeddings that are text, not a float vector: refused before any data is read, naming the column.
+        var bad = new InMemoryDataView([
+            SchemaColumns.Create("Features", ColumnTypes.Text),
+            SchemaColumns.Create(SpotColumns.PixelX, ColumnTypes.Float64),
+            SchemaColumns.Create(SpotColumns.PixelY, ColumnTypes.Float64),
+        ], 1, new Dictionary<string, Array> { ["Features"] = new[] { "x" }, [SpotColumns.PixelX] = new[] { 0.0 }, [SpotColumns.PixelY] = new[] { 0.0 } });
+        EstimatorWorkout.Run(Ml.Transforms.NeighbourContext(new NeighbourContextOptions("Context", "Features", 5, pooling, MaxDistanceMicrons: 12)),
+            good, bad, "Features");
+    }
+
     [Fact]
     public void CentreSpot_GetsItselfFirst_ThenItsEightGridNeighbours()
     {
