@@ -46,6 +46,24 @@ public class BenchmarkCliTests
     }
 
     [Fact]
+    public void Benchmark_ATrainersResults_DoNotDependOnTheOtherTrainers()
+    {
+        // Each fit gets a fresh context with the run's seed, so a seeded trainer (mlp) scores the same alone or after ridge.
+        using var folder = new TempFolder();
+        double[] MlpPcc(string trainers, string name)
+        {
+            var (code, _, error) = CliTests.Run("benchmark", "--input", $"{C2},{C3}", "--trainers", trainers, "--epochs", "5",
+                "--genes", "10", "--patch-px", "32", "--output", folder.File(name));
+            Assert.True(code == 0, error);
+            return File.ReadAllLines(folder.File(Path.Combine(name, "benchmark.csv"))).Skip(1).Select(l => l.Split(','))
+                .Where(r => r[2] == "mlp").Select(r => double.Parse(r[5], CultureInfo.InvariantCulture)).ToArray();
+        }
+        var alone = MlpPcc("mlp", "alone");
+        Assert.Equal(2, alone.Length);
+        Assert.Equal(alone, MlpPcc("ridge,mlp", "after-ridge"));
+    }
+
+    [Fact]
     public void Benchmark_ManifestSplit_AndPatientSplitWithoutPatients()
     {
         using var folder = new TempFolder();

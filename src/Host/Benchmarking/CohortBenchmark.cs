@@ -39,7 +39,10 @@ public static class CohortBenchmark
             foreach (string trainer in trainers)
             {
                 var clock = Stopwatch.StartNew();
-                var model = FitFold(ctx, settings with { Trainer = trainer }, featurized, fold, log);
+                // A fresh context with the run's seed for each fit: a trainer's model does not depend on which other trainers
+                // or folds ran before it, and equals what `train --seed N` fits on the same sections.
+                var fitContext = Contexts.Create(seed, ctx.SpatialExpression().Progress);
+                var model = FitFold(fitContext, settings with { Trainer = trainer }, featurized, fold, log);
                 double seconds = clock.Elapsed.TotalSeconds;
                 panels[fold.Name] = PanelOf(model);
                 log.WriteLine($"fold {fold.Name}: {trainer} trained on {string.Join(" + ", fold.Train)} in {seconds:0.0} s " +
