@@ -4,7 +4,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$ROOT"
-if ! scripts/setup.sh; then
+if ! MLNETSTEM_SETUP_TESTS=1 scripts/setup.sh; then
   echo "setup failed"
   echo "tests: 0 passed, 1 failed, 0 skipped"
   exit 1

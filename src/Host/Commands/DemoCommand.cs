@@ -21,6 +21,9 @@ public sealed class DemoCommand : ICommand
         new("output", "output folder (predictions.csv, metrics.json, model.zip)", "DIR", "out/demo"),
         new("seed", "random seed", "N", "1"),
         new("model", "with --featurizer onnx: the ONNX image encoder (same as --encoder)", "PATH"),
+        new("report", "also write report.html to the output folder: metrics, maps over the H&E, per-gene PCC, variation, coverage " +
+            "(the first held-out section)", null),
+        SectionReport.MapGenesOption,
         .. PipelineSettings.CommandOptions,
         PointEstimates.CommandOption,
     ];
@@ -53,6 +56,10 @@ public sealed class DemoCommand : ICommand
         var table = new List<(string Model, ExpressionMetrics Metrics)>();
         var notes = new List<string>();
         var written = new List<string>();
+        bool report = args.Flag("report");
+        var mapGenes = SectionReport.MapGenes(args);
+        if (mapGenes is not null && !report) throw new UsageException("--map-genes chooses the genes of the report; add --report");
+        var reported = new List<(string, IDataView, ExpressionMetrics?)>();
         foreach (string trainer in trainers)
         {
             // One file set per trainer when several are compared; the plain names otherwise.
@@ -94,8 +101,18 @@ public sealed class DemoCommand : ICommand
                 PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], predictions);
                 AtomicFile.WriteAllText(metricsPath, metrics.ToJson());
                 written.AddRange([predictions, metricsPath]);
+                if (report && testName == testData[0].Name) reported.Add((trainer, scored, metrics));
                 results.Add((label, metrics, rate));
             }
+        }
+
+        if (report)
+        {
+            string reportPath = Path.Combine(output, "report.html");
+            SectionReport.Write(testData[0].Data, testData[0].Name, reported,
+                [$"trained on {trainNames}; panel: top {settings.Genes} genes ({settings.Ranking}) of the training data, log2(x+1)",
+                 $"features: {FeatureDescription(settings)} on {settings.PatchMicrons:0} µm patches"], mapGenes, reportPath, log);
+            written.Add(reportPath);
         }
 
         Console.WriteLine();

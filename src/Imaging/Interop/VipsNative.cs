@@ -121,4 +121,32 @@ internal static unsafe partial class VipsNative
     /// <summary>GType of VipsImage, needed to initialise the GValue that receives "out".</summary>
     [LibraryImport(Vips)]
     public static partial nuint vips_image_get_type();
+
+    /// <summary>GType of gint (G_TYPE_MAKE_FUNDAMENTAL(6)).</summary>
+    public const nuint GTypeInt = 6 << 2;
+
+    [LibraryImport(GObject)]
+    public static partial void g_value_set_object(byte* value, IntPtr gobject);
+
+    [LibraryImport(GObject)]
+    public static partial IntPtr g_value_get_boxed(byte* value);
+
+    /// <summary>GType of VipsBlob, the boxed byte buffer a *save_buffer operation returns as "buffer".</summary>
+    [LibraryImport(Vips)]
+    public static partial nuint vips_blob_get_type();
+
+    /// <summary>The bytes of a VipsBlob (owned by the blob).</summary>
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_blob_get(IntPtr blob, out nuint length);
+
+    /// <summary>A new image holding a copy of <paramref name="data"/> (format 0 = 8-bit unsigned).</summary>
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_image_new_from_memory_copy(byte* data, nuint size, int width, int height, int bands, int format);
+
+    /// <summary>Renders the image and returns its pixels, band-interleaved (free with g_free).</summary>
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_image_write_to_memory(IntPtr image, out nuint size);
+
+    [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr vips_operation_new(string name);
 }
