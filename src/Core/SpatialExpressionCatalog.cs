@@ -66,7 +66,12 @@ public sealed class SpatialExpressionCatalog
         ExpressionEvaluator.Evaluate(data, label, score);
 
     /// <summary>Writes <paramref name="model"/> to an MlNetStem model archive (atomic, versioned per component).</summary>
-    public void SaveModel(ITransformer model, DataViewSchema? inputSchema, string path) => ModelArchive.Save(model, inputSchema, path);
+    /// <param name="model">The fitted pipeline.</param>
+    /// <param name="inputSchema">Schema of the data it expects.</param>
+    /// <param name="path">Destination .zip.</param>
+    /// <param name="training">What it was trained on (shown by <c>mlnetstem inspect</c>), or null.</param>
+    public void SaveModel(ITransformer model, DataViewSchema? inputSchema, string path, TrainingDataSummary? training = null) =>
+        ModelArchive.Save(model, inputSchema, path, training);
 
     /// <summary>Reads a model written by <see cref="SaveModel"/>.</summary>
     /// <exception cref="ModelFormatException">Not a model archive, truncated, unknown component or newer format.</exception>

@@ -12,6 +12,9 @@ public interface ICommand
     /// <summary>Options it accepts.</summary>
     IReadOnlyList<CommandOption> Options { get; }
 
+    /// <summary>Arguments it accepts without an option name (0 for most commands).</summary>
+    int MaxPositional => 0;
+
     /// <summary>Runs the command; returns the exit code.</summary>
     int Run(ParsedArguments args);
 }

@@ -7,17 +7,28 @@ public sealed class ParsedArguments
 {
     private readonly Dictionary<string, List<string>> _values = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);
+    private readonly List<string> _positional = [];
+
+    /// <summary>Arguments given without an option name, in order.</summary>
+    public IReadOnlyList<string> Positional => _positional;
 
     /// <summary>Parses <paramref name="args"/>.</summary>
+    /// <param name="args">The arguments after the command name.</param>
+    /// <param name="options">The options the command accepts.</param>
+    /// <param name="maxPositional">Arguments without an option name the command accepts.</param>
     /// <exception cref="UsageException">Unknown option, missing value, or a stray argument.</exception>
-    public ParsedArguments(IReadOnlyList<string> args, IReadOnlyList<CommandOption> options)
+    public ParsedArguments(IReadOnlyList<string> args, IReadOnlyList<CommandOption> options, int maxPositional = 0)
     {
         var known = options.ToDictionary(o => o.Name, StringComparer.Ordinal);
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
             if (!arg.StartsWith("--", StringComparison.Ordinal))
-                throw new UsageException($"unexpected argument '{arg}'");
+            {
+                if (_positional.Count >= maxPositional) throw new UsageException($"unexpected argument '{arg}'");
+                _positional.Add(arg);
+                continue;
+            }
             string name = arg[2..];
             string? inline = null;
             int eq = name.IndexOf('=');

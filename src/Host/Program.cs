@@ -41,7 +41,7 @@ if (rest.Contains("--help") || rest.Contains("-h"))
 }
 try
 {
-    return command.Run(new ParsedArguments(rest, command.Options));
+    return command.Run(new ParsedArguments(rest, command.Options, command.MaxPositional));
 }
 catch (UsageException e)
 {

@@ -55,4 +55,8 @@ public static class SectionReader
             (data.Schema.Find(SpotColumns.Counts) is { } c ? $", {c.Type.Size} genes (union)" : ""));
         return data;
     }
+
+    /// <summary>What a model trained on <paramref name="data"/> read from <paramref name="sections"/> records about its training data.</summary>
+    public static Model.TrainingDataSummary Summary(IReadOnlyList<SectionEntry> sections, IDataView data) =>
+        new(sections.Select(s => s.Name).ToArray(), data.GetRowCount() ?? -1);
 }

@@ -29,6 +29,12 @@ public class InspectCliTests
         Assert.Contains("LoadPatches: 100 µm around each spot, resampled to 32 px", output);
         Assert.Contains("trainer: ridge: 54 features → 12 genes", output);
         Assert.Contains("genes (12):", output);
+        Assert.Contains("trained on: C2 (187 spots)", output);
+        // The archive may also be given as the first argument; the output is the same.
+        var positional = CliTests.Run("inspect", model);
+        Assert.True(positional.Code == 0, positional.Err);
+        Assert.Equal(output, positional.Out);
+        Assert.Equal(2, CliTests.Run("inspect", model, "other.zip").Code);
 
         var listed = CliTests.Run("inspect", "--model", model, "--genes");
         var lines = listed.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

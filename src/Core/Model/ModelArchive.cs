@@ -28,7 +28,8 @@ public static class ModelArchive
     /// <param name="model">The fitted transformer (usually a chain).</param>
     /// <param name="inputSchema">Schema of the data the model expects, recorded for checks at load time.</param>
     /// <param name="path">Destination .zip.</param>
-    public static void Save(ITransformer model, DataViewSchema? inputSchema, string path)
+    /// <param name="training">What the model was trained on (shown by inspect), or null.</param>
+    public static void Save(ITransformer model, DataViewSchema? inputSchema, string path, TrainingDataSummary? training = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
@@ -42,7 +43,8 @@ public static class ModelArchive
                     typeof(ModelArchive).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown",
                     DateTime.UtcNow,
                     inputSchema?.Visible().Where(c => ColumnTypes.ArchiveName(c.Type) is not null)
-                        .Select(c => new ArchivedColumn(c.Name, ColumnTypes.ArchiveName(c.Type)!, c.SlotNames?.ToArray())).ToArray());
+                        .Select(c => new ArchivedColumn(c.Name, ColumnTypes.ArchiveName(c.Type)!, c.SlotNames?.ToArray())).ToArray(),
+                    training);
                 using (var stream = zip.CreateEntry(ManifestEntry).Open())
                     JsonSerializer.Serialize(stream, manifest, ComponentSaveContext.Json);
                 ComponentSaveContext.Write(zip, RootDirectory, model);
@@ -98,7 +100,7 @@ public static class ModelArchive
         {
             using var zip = new ZipArchive(File.OpenRead(path), ZipArchiveMode.Read);
             var manifest = ReadManifest(zip, path);
-            return new ModelArchiveInfo(manifest.FormatVersion, manifest.CreatedBy, manifest.CreatedUtc);
+            return new ModelArchiveInfo(manifest.FormatVersion, manifest.CreatedBy, manifest.CreatedUtc, manifest.Training);
         }
         catch (InvalidDataException e)
         {
@@ -154,7 +156,7 @@ public static class ModelArchive
     }
 
     private sealed record ArchiveManifest(string Format, int FormatVersion, string CreatedBy, DateTime CreatedUtc,
-        ArchivedColumn[]? InputSchema);
+        ArchivedColumn[]? InputSchema, TrainingDataSummary? Training = null);
 
     private sealed record ArchivedColumn(string Name, string Type, string[]? SlotNames);
 }

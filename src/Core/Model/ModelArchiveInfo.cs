@@ -4,4 +4,5 @@ namespace MlNetStem.Model;
 /// <param name="FormatVersion">Archive format version.</param>
 /// <param name="CreatedBy">The MlNetStem version that wrote it.</param>
 /// <param name="CreatedUtc">When it was written (UTC).</param>
-public sealed record ModelArchiveInfo(int FormatVersion, string CreatedBy, DateTime CreatedUtc);
+/// <param name="Training">What the model was trained on, when the writer recorded it.</param>
+public sealed record ModelArchiveInfo(int FormatVersion, string CreatedBy, DateTime CreatedUtc, TrainingDataSummary? Training = null);

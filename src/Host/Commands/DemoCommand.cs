@@ -71,7 +71,7 @@ public sealed class DemoCommand : ICommand
 
             string modelPath = Path.Combine(output, $"model{suffix}.zip");
             written.Add(modelPath);
-            ctx.SpatialExpression().SaveModel(model, trainData.Schema, modelPath);
+            ctx.SpatialExpression().SaveModel(model, trainData.Schema, modelPath, SectionReader.Summary(train, trainData));
             var loaded = ctx.SpatialExpression().LoadModel(modelPath, out _);
             (settings.Sampling ?? SamplingSettings.From(args)).CheckMemory(loaded);
             foreach (var (testName, testSection) in testData)

@@ -24,20 +24,25 @@ public sealed class InspectCommand : ICommand
     /// <inheritdoc />
     public IReadOnlyList<CommandOption> Options { get; } =
     [
-        new("model", "model archive from 'train'", "FILE"),
+        new("model", "model archive from 'train' (or give it as the first argument: mlnetstem inspect model.zip)", "FILE"),
         new("genes", "list every gene of the panel, one per line (default: the first 20)", null),
     ];
 
     /// <inheritdoc />
+    public int MaxPositional => 1;
+
+    /// <inheritdoc />
     public int Run(ParsedArguments args)
     {
-        string path = args.Require("model");
+        string path = args.Get("model") ?? args.Positional.FirstOrDefault() ?? throw new UsageException("give the model archive: mlnetstem inspect model.zip");
         var info = ModelArchive.ReadInfo(path);
         var ctx = Contexts.Create(1, SilentProgressReporter.Instance);
         var model = ctx.SpatialExpression().LoadModel(path, out var inputSchema);
         var o = Console.Out;
         o.WriteLine($"model: {Path.GetFileName(path)} ({new FileInfo(path).Length / 1024.0:0.#} KiB), archive format {info.FormatVersion}, " +
             $"written by mlnetstem {info.CreatedBy} on {info.CreatedUtc.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC");
+        if (info.Training is { } training)
+            o.WriteLine($"trained on: {string.Join(", ", training.Sections)} ({training.Spots} spots)");
         if (inputSchema is not null)
             o.WriteLine("input: " + string.Join(", ", inputSchema.Visible().Select(c => c.SlotNames is { } g ? $"{c.Name} ({g.Count} genes)" : c.Name)));
         var steps = (model as IEnumerable<ITransformer>)?.ToArray() ?? [model];

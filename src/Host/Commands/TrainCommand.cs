@@ -48,7 +48,7 @@ public sealed class TrainCommand : ICommand
         var data = SectionReader.LoadCohort(sections, requireCounts: true, args.GetDouble("mpp"), Console.Error);
         var clock = Stopwatch.StartNew();
         var model = StandardPipeline.Build(ctx, settings).Fit(data);
-        ctx.SpatialExpression().SaveModel(model, data.Schema, modelPath);
+        ctx.SpatialExpression().SaveModel(model, data.Schema, modelPath, SectionReader.Summary(sections, data));
         if (model.LastTransformer is StemDiffusionTransformer { Summary.ResumedFromEpoch: { } resumed })
             Console.WriteLine($"resumed from the checkpoint of epoch {resumed} in {checkpoint}");
         Console.WriteLine($"trained in {clock.Elapsed.TotalSeconds:0.0} s ({StandardPipeline.Describe(model.LastTransformer)}); wrote {modelPath}");
