@@ -39,6 +39,8 @@ public static class VipsLibrary
         // Our own per-cursor image cache decides lifetimes; libvips' operation cache would
         // otherwise keep every decoded slide alive.
         VipsNative.vips_cache_set_max(0);
+        // --threads: libvips' worker pool follows the process-wide cap.
+        if (ComputeThreads.Limit is { } threads) VipsNative.vips_concurrency_set(threads);
         // libvips prints warnings ("error in tile 0 x 3704", "read gave 1 warnings") straight to stderr, around the
         // one-line error a failed read ends with; the reason they carry is in that error (libvips' error buffer).
         // MLNETSTEM_VIPS_WARNINGS=1 keeps them.

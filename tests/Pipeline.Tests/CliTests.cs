@@ -422,4 +422,22 @@ public class CliTests
         double mean = v.Average();
         return v.Sum(x => (x - mean) * (x - mean)) / v.Length;
     }
+
+    [Fact]
+    public void Threads_CapsEveryCommand_WithoutChangingResults_AndRefusesANonNumber()
+    {
+        using var folder = new TempFolder();
+        string[] train = ["train", "--input", RepositoryPaths.Her2st("C2"), "--genes", "10", "--patch-px", "32"];
+        Assert.Equal(0, Run([.. train, "--model", folder.File("all.zip")]).Code);
+        Assert.Equal(0, Run([.. train, "--threads", "1", "--model", folder.File("one.zip")]).Code);
+        string[] predict = ["predict", "--input", RepositoryPaths.Her2st("C3")];
+        Assert.Equal(0, Run([.. predict, "--model", folder.File("all.zip"), "--output", folder.File("all.csv")]).Code);
+        Assert.Equal(0, Run([.. predict, "--model", folder.File("one.zip"), "--output", folder.File("one.csv"), "--threads=1"]).Code);
+        Assert.Equal(File.ReadAllText(folder.File("all.csv")), File.ReadAllText(folder.File("one.csv")));
+
+        var bad = Run([.. train, "--model", folder.File("x.zip"), "--threads", "many"]);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("'--threads many': give a whole number of threads, 1–1024", bad.Err);
+        Assert.Contains("--threads N", Run("train", "--help").Out);
+    }
 }

@@ -132,7 +132,7 @@ public sealed record StemDiffusionOptions(
 
     /// <summary>The data-parallel worker count in effect.</summary>
     [JsonIgnore]
-    public int EffectiveWorkers => Workers ?? Math.Clamp(Environment.ProcessorCount, 1, 4);
+    public int EffectiveWorkers => Workers ?? Math.Clamp(ComputeThreads.Count, 1, 4);
 
     /// <summary>The residual-MLP width in effect.</summary>
     [JsonIgnore]

@@ -54,7 +54,7 @@ public sealed class FeaturizeMorphologyTransformer(string outputColumn, string i
         {
             var patches = ImagePatches.Read(batch, InputColumn, inputType, "FeaturizeMorphology");
             var features = new float[batch.RowCount * views * width];
-            Parallel.For(0, batch.RowCount * views, i =>
+            Parallel.For(0, batch.RowCount * views, ComputeThreads.ParallelOptions, i =>
             {
                 int r = i / views, v = i % views;
                 var patch = patches.AsSpan(r * patchLength, patchLength);

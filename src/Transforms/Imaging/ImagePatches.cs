@@ -44,7 +44,7 @@ public static class ImagePatches
         var images = (MLImage[])batch.GetArray(column);
         int h = type.Height, w = type.Width, length = 3 * h * w;
         var patches = new float[images.Length * length];
-        Parallel.For(0, images.Length, r =>
+        Parallel.For(0, images.Length, ComputeThreads.ParallelOptions, r =>
         {
             var image = images[r] ?? throw new InvalidDataException($"{component}: row {r} of the batch has no image in '{column}'.");
             if (image.Height != h || image.Width != w)

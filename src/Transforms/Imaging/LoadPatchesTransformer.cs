@@ -80,7 +80,7 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             var patches = GC.AllocateUninitializedArray<float>(batch.RowCount * patchLength);
             try
             {
-                Parallel.For(0, batch.RowCount, r =>
+                Parallel.For(0, batch.RowCount, ComputeThreads.ParallelOptions, r =>
                 {
                     try
                     {
