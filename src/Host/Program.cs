@@ -6,7 +6,7 @@ using MlNetStem.Model;
 ICommand[] commands =
 [
     new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new BenchmarkCommand(), new ExportCommand(),
-    new InspectCommand(),
+    new InspectCommand(), new FeaturizeCommand(),
 ];
 
 if (args is ["--version"] or ["version"])

@@ -131,6 +131,78 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
         }
     }
 
+    /// <summary>
+    /// A reduced copy of an image whose longer side is at most <paramref name="maxSide"/> pixels (never enlarged), made by
+    /// libvips' thumbnail: JPEG is shrunk while it decodes, pyramidal TIFF and OpenSlide formats read the nearest level, so
+    /// a whole-slide image is never decoded at full resolution. Pixels keep the file's orientation (no EXIF rotation), so
+    /// a full-resolution coordinate times the scale lands on the same tissue. Read it with <see cref="ReadRgb"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxSide"/> is not positive.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="VipsException">Not an image libvips can read, or corrupt.</exception>
+    /// <exception cref="NotSupportedException">The thumbnail's pixel format is other than 8/16-bit with 1–4 bands.</exception>
+    public static VipsImage Thumbnail(string path, int maxSide)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSide);
+        if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist.", path);
+        VipsLibrary.EnsureInitialized();
+        string what = $"thumbnail of '{path}'";
+        IntPtr operation = VipsNative.vips_operation_new_named("thumbnail");
+        if (operation == IntPtr.Zero) throw new VipsException(what, VipsLibrary.TakeError());
+        IntPtr built = IntPtr.Zero;
+        try
+        {
+            byte* value = stackalloc byte[VipsNative.GValueSize];
+            new Span<byte>(value, VipsNative.GValueSize).Clear();
+            VipsNative.g_value_init(value, VipsNative.GTypeString);
+            VipsNative.g_value_set_string(value, path);
+            VipsNative.g_object_set_property(operation, "filename", value);
+            VipsNative.g_value_unset(value);
+            // A box of maxSide², aspect kept; size=down never enlarges a small image; no_rotate keeps pixel coordinates.
+            string options = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"width={maxSide},height={maxSide},size=down,no_rotate=true");
+            if (VipsNative.vips_object_set_from_string(operation, options) != 0)
+                throw new VipsException(what, VipsLibrary.TakeError());
+            built = VipsNative.vips_cache_operation_build(operation);
+            if (built == IntPtr.Zero) throw new VipsException(what, "corrupt or unreadable image: " + VipsLibrary.TakeError());
+
+            new Span<byte>(value, VipsNative.GValueSize).Clear();
+            VipsNative.g_value_init(value, VipsNative.vips_image_get_type());
+            VipsNative.g_object_get_property(built, "out", value);
+            IntPtr image = VipsNative.g_value_get_object(value);
+            if (image != IntPtr.Zero) VipsNative.g_object_ref(image);
+            VipsNative.g_value_unset(value);
+            if (image == IntPtr.Zero) throw new VipsException(what, "libvips produced no image");
+
+            var result = new VipsImage { Path = path };
+            result.SetHandle(image);
+            result.Width = VipsNative.vips_image_get_width(image);
+            result.Height = VipsNative.vips_image_get_height(image);
+            result.Bands = VipsNative.vips_image_get_bands(image);
+            int format = VipsNative.vips_image_get_format(image);
+            if (format is not (FormatUChar or FormatUShort) || result.Bands is < 1 or > 4)
+            {
+                result.Dispose();
+                throw new NotSupportedException(
+                    $"The thumbnail of '{path}' has {result.Bands} bands of pixel format {format}; only 8- or 16-bit images with 1–4 bands are supported.");
+            }
+            result.SixteenBit = format == FormatUShort;
+            result.Loader = "thumbnail";
+            result.Levels = [new SlideLevel(result.Width, result.Height, 1)];
+            return result;
+        }
+        finally
+        {
+            if (built != IntPtr.Zero)
+            {
+                VipsNative.vips_object_unref_outputs(built);
+                VipsNative.g_object_unref(built);
+            }
+            VipsNative.g_object_unref(operation);
+        }
+    }
+
     private bool SixteenBit { get; set; }
 
     /// <summary>Bytes the decoded pixels take in memory once read (JPEG/PNG are decoded whole); 0 for TIFF, read tile by tile.</summary>

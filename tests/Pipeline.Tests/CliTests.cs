@@ -19,6 +19,7 @@ public class CliTests
     [InlineData("benchmark")]
     [InlineData("inspect")]
     [InlineData("export")]
+    [InlineData("featurize")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -34,6 +35,7 @@ public class CliTests
             "benchmark" => new Host.Commands.BenchmarkCommand().Options,
             "inspect" => new Host.Commands.InspectCommand().Options,
             "export" => new Host.Commands.ExportCommand().Options,
+            "featurize" => new Host.Commands.FeaturizeCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));

@@ -39,6 +39,10 @@ internal static unsafe partial class VipsNative
     [LibraryImport(Vips)]
     public static partial IntPtr vips_operation_new(IntPtr name);
 
+    /// <summary>vips_operation_new by the operation's nickname (e.g. "thumbnail").</summary>
+    [LibraryImport(Vips, EntryPoint = "vips_operation_new", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr vips_operation_new_named(string name);
+
     [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int vips_object_set_from_string(IntPtr vipsObject, string options);
 
