@@ -5,7 +5,7 @@ namespace MlNetStem.AnnData;
 /// (e.g. "spatial", n × 2) and the free-form uns tree.
 /// </summary>
 /// <remarks>
-/// uns values are: string, long, double, bool, string[], <see cref="NumericArray"/>, or a nested
+/// uns values are: string, long, double, bool, string[], <see cref="NumericArray"/>, <see cref="UInt8Array"/> (uint8 arrays, e.g. images), or a nested
 /// <c>Dictionary&lt;string, object&gt;</c>. When writing, float/int/arrays of them and double[,] are accepted too.
 /// </remarks>
 public sealed class AnnDataFile

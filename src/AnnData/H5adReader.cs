@@ -647,6 +647,8 @@ public sealed class H5adReader : IDisposable
             return null;
         }
         if (isString) return ds.ReadStrings();
+        // Images (scanpy's uns['spatial'][library]['images']) stay bytes.
+        if (t == Hdf5ElementType.UInt8) return new UInt8Array(ds.Shape.ToArray(), ds.Read<byte>());
         if (t == Hdf5ElementType.Boolean)
             return new NumericArray(ds.Shape.ToArray(), ds.Read<bool>().Select(b => b ? 1.0 : 0.0).ToArray(), isInteger: true);
         if (IsNumericOrBool(t)) return new NumericArray(ds.Shape.ToArray(), ds.Read<double>(), IsInteger(t));

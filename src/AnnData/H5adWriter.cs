@@ -95,6 +95,21 @@ public static class H5adWriter
         foreach (AnnMatrix layer in data.Layers.Values) bytes += MatrixBytes(layer);
         foreach (double[,] a in data.Obsm.Values) bytes += a.LongLength * sizeof(double);
         bytes += (data.ObsCount + data.VarCount) * 64L * (2 + data.Obs.Columns.Count + data.Var.Columns.Count);
+        return bytes + UnsBytes(data.Uns);
+    }
+
+    // uns arrays that can be large: images (uint8) and numeric arrays.
+    private static long UnsBytes(IEnumerable<KeyValuePair<string, object>> entries)
+    {
+        long bytes = 0;
+        foreach ((_, object value) in entries)
+            bytes += value switch
+            {
+                IEnumerable<KeyValuePair<string, object>> nested => UnsBytes(nested),
+                UInt8Array b => b.Data.LongLength,
+                NumericArray n => n.Data.LongLength * sizeof(double),
+                _ => 0,
+            };
         return bytes;
     }
 
@@ -249,6 +264,7 @@ public static class H5adWriter
         double[,] a => g.WriteDataset<double>(key, Flatten(a), [a.GetLength(0), a.GetLength(1)]),
         NumericArray n when n.IsInteger => g.WriteDataset<long>(key, n.Data.Select(v => (long)v).ToArray(), n.Shape),
         NumericArray n => g.WriteDataset<double>(key, n.Data, n.Shape),
+        UInt8Array b => g.WriteDataset<byte>(key, b.Data, b.Shape),
         _ => throw new AnnDataFormatException($"uns value '{g.Path}/{key}' of type {value.GetType().Name} cannot be written.", elementPath: g.Path + "/" + key),
     };
 
@@ -263,11 +279,11 @@ public static class H5adWriter
                 case IEnumerable<KeyValuePair<string, object>> nested:
                     ValidateUns(nested, path + "/" + key);
                     break;
-                case string or string[] or double or float or long or int or bool or double[] or float[] or long[] or int[] or bool[] or double[,] or NumericArray:
+                case string or string[] or double or float or long or int or bool or double[] or float[] or long[] or int[] or bool[] or double[,] or NumericArray or UInt8Array:
                     break;
                 default:
                     throw new AnnDataFormatException(
-                        $"uns value '{path}/{key}' has unsupported type {value?.GetType().Name ?? "null"}; use string, number, bool, arrays of them, NumericArray or a nested dictionary.",
+                        $"uns value '{path}/{key}' has unsupported type {value?.GetType().Name ?? "null"}; use string, number, bool, arrays of them, NumericArray, UInt8Array or a nested dictionary.",
                         elementPath: path + "/" + key);
             }
         }

@@ -124,7 +124,10 @@ public static class AnnDataSectionLoader
         if (mpp is { } m && (!(m > 0) || !double.IsFinite(m))) throw new InvalidDataException($"{file}: microns per pixel must be positive, got {m}.");
         if (mpp is null) notes.Add("µm per pixel unknown: give it (MicronsPerPixel / --mpp) before cutting patches of a physical size");
         var data = SpotTableBuilder.Build(barcodes, ax, ay, px, py, new SlideReference(imagePath, mpp), genes, counts);
-        return new SpatialSection(data, format, source, mpp, dropped, notes);
+        return new SpatialSection(data, format, source, mpp, dropped, notes)
+        {
+            SpotDiameterMicrons = mpp is { } known && ScanpySpotDiameterFullres(reader) is { } fullres ? fullres * known : null,
+        };
     }
 
     private static (double[] X, double[] Y) Coordinates(H5adReader reader, AnnDataFrame obs)
@@ -155,19 +158,34 @@ public static class AnnDataSectionLoader
         };
     }
 
-    /// <summary>55 µm / spot_diameter_fullres from scanpy's uns["spatial"][library]["scalefactors"], when there is exactly one library.</summary>
+    /// <summary>
+    /// µm/px recorded by MlNetStem (<c>uns["mlnetstem"]["microns_per_pixel"]</c> of its own .h5ad files), else 55 µm /
+    /// spot_diameter_fullres from scanpy's uns["spatial"][library]["scalefactors"], when there is exactly one library.
+    /// </summary>
     internal static double? ScanpyMicronsPerPixel(H5adReader reader)
     {
-        if (reader.ReadUns().GetValueOrDefault("spatial") is not Dictionary<string, object> spatial || spatial.Count != 1) return null;
-        if (spatial.Values.Single() is not Dictionary<string, object> library) return null;
-        if (library.GetValueOrDefault("scalefactors") is not Dictionary<string, object> factors) return null;
-        double? diameter = factors.GetValueOrDefault("spot_diameter_fullres") switch
-        {
-            double d => d,
-            long l => l,
-            NumericArray a when a.Data.Length == 1 => a.Data[0],
-            _ => null,
-        };
+        var uns = reader.ReadUns();
+        if (uns.GetValueOrDefault("mlnetstem") is Dictionary<string, object> ours && Number(ours.GetValueOrDefault("microns_per_pixel")) is double mpp && mpp > 0 && double.IsFinite(mpp))
+            return mpp;
+        double? diameter = ScanpySpotDiameterFullres(uns);
         return diameter > 0 ? VisiumLoader.SpotDiameterMicrons / diameter : null;
     }
+
+    private static double? ScanpySpotDiameterFullres(H5adReader reader) => ScanpySpotDiameterFullres(reader.ReadUns());
+
+    private static double? ScanpySpotDiameterFullres(Dictionary<string, object> uns)
+    {
+        if (uns.GetValueOrDefault("spatial") is not Dictionary<string, object> spatial || spatial.Count != 1) return null;
+        if (spatial.Values.Single() is not Dictionary<string, object> library) return null;
+        if (library.GetValueOrDefault("scalefactors") is not Dictionary<string, object> factors) return null;
+        return Number(factors.GetValueOrDefault("spot_diameter_fullres")) is double d && d > 0 && double.IsFinite(d) ? d : null;
+    }
+
+    private static double? Number(object? value) => value switch
+    {
+        double d => d,
+        long l => l,
+        NumericArray a when a.Data.Length == 1 => a.Data[0],
+        _ => null,
+    };
 }

@@ -9,6 +9,9 @@ namespace MlNetStem.Data;
 /// </summary>
 public static class Her2stLoader
 {
+    /// <summary>Diameter of a spot of the original ST array (HER2ST): 100 µm, on a 200 µm grid.</summary>
+    public const double SpotDiameterMicrons = 100;
+
     /// <summary>Image file names looked for, in order (he.jpg in the original data).</summary>
     public static IReadOnlyList<string> ImageCandidates { get; } = ["he.jpg", "he.jpeg", "he.png", "he.tif", "he.tiff", "he.webp", "he.ppm"];
 

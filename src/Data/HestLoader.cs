@@ -67,8 +67,37 @@ public static class HestLoader
         }
         var notes = new List<string>();
         double? mpp = options.MicronsPerPixel is null ? MetadataMicronsPerPixel(folder, id, notes) : null;
-        return AnnDataSectionLoader.Read(h5ad, imagePath, options, SectionFormat.Hest, Path.GetFullPath(folder), notes,
+        var section = AnnDataSectionLoader.Read(h5ad, imagePath, options, SectionFormat.Hest, Path.GetFullPath(folder), notes,
             AnnDataSectionLoader.ScanpyMicronsPerPixel, mpp);
+        return section with { SpotDiameterMicrons = MetadataSpotDiameter(folder, id) ?? section.SpotDiameterMicrons };
+    }
+
+    /// <summary>
+    /// Spot diameter from metadata/&lt;id&gt;.json: its <c>spot_diameter</c> (µm), else from <c>st_technology</c>
+    /// (Visium 55 µm, Spatial Transcriptomics 100 µm); null when neither says. Malformed JSON was reported by the pixel size.
+    /// </summary>
+    private static double? MetadataSpotDiameter(string folder, string id)
+    {
+        string json = Path.Combine(folder, "metadata", id + ".json");
+        if (!File.Exists(json)) return null;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(json));
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) return null;
+            if (doc.RootElement.TryGetProperty("spot_diameter", out var d) && Parse(d) is double diameter && diameter > 0 && double.IsFinite(diameter))
+                return diameter;
+            if (!doc.RootElement.TryGetProperty("st_technology", out var t) || t.ValueKind != JsonValueKind.String) return null;
+            return t.GetString() switch
+            {
+                "Visium" => VisiumLoader.SpotDiameterMicrons,
+                "Spatial Transcriptomics" => Her2stLoader.SpotDiameterMicrons,
+                _ => null,
+            };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Pixel size from metadata/&lt;id&gt;.json, else from a metadata CSV in the folder; null when neither says.</summary>

@@ -15,6 +15,12 @@ public sealed record PredictionProvenance(string ModelPath)
     /// <summary>The input section (folder or file), when known.</summary>
     public string? Input { get; init; }
 
+    /// <summary>Pixel size of the section's image (the coordinates in obsm["spatial"]), written as a number; null when unknown.</summary>
+    public double? MicronsPerPixel { get; init; }
+
+    /// <summary>True when the predictions (not their std) were clipped at 0 before writing; recorded in uns.</summary>
+    public bool ClippedAtZero { get; init; }
+
     /// <summary>Further key/value pairs to record (e.g. featurizer, sampler settings).</summary>
     public IReadOnlyDictionary<string, string>? Extra { get; init; }
 

@@ -77,7 +77,10 @@ public static class SectionLoader
         var py = (double[])data.GetColumnArray(SpotColumns.PixelY);
         string image = ((SlideReference[])data.GetColumnArray(SpotColumns.Image))[0].Path;
         SpotTableBuilder.CheckImageBounds(image, px, py, folder);
-        return new SpatialSection(data, SectionFormat.Her2st, Path.GetFullPath(folder), section.MicronsPerPixel, section.Dropped, notes);
+        return new SpatialSection(data, SectionFormat.Her2st, Path.GetFullPath(folder), section.MicronsPerPixel, section.Dropped, notes)
+        {
+            SpotDiameterMicrons = Her2stLoader.SpotDiameterMicrons,
+        };
     }
 
     // A .h5ad at <folder>/st/<id>.h5ad with <folder>/wsis beside it is a HEST sample.

@@ -17,4 +17,11 @@ public sealed record SpatialSection(
     string Source,
     double? MicronsPerPixel,
     IReadOnlyList<string> Dropped,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    /// <summary>
+    /// Diameter of one spot in micrometres when the layout says (HER2ST/ST 100 µm, Visium 55 µm, HEST from its metadata);
+    /// null when unknown. scanpy draws spots at this size (<c>spot_diameter_fullres</c> = diameter / µm per pixel).
+    /// </summary>
+    public double? SpotDiameterMicrons { get; init; }
+}

@@ -140,7 +140,7 @@ public static class VisiumLoader
         var image = new SlideReference(imagePath, mpp);
         var data = SpotTableBuilder.Build(barcodes, spotRows.Select(i => positions[i].ArrayCol).ToArray(),
             spotRows.Select(i => positions[i].ArrayRow).ToArray(), px, py, image, genes, counts);
-        return new SpatialSection(data, SectionFormat.Visium, outs, mpp, dropped, notes);
+        return new SpatialSection(data, SectionFormat.Visium, outs, mpp, dropped, notes) { SpotDiameterMicrons = SpotDiameterMicrons };
     }
 
     private static string ResolveOuts(string folder)

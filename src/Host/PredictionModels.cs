@@ -6,10 +6,11 @@ namespace MlNetStem.Host;
 /// <summary>How a fitted pipeline is used to predict (rather than to train or evaluate).</summary>
 public static class PredictionModels
 {
-    /// <summary>Companion columns of a diffusion model written next to the prediction in CSV, with their column suffixes.</summary>
+    /// <summary>Companion columns written next to the prediction in CSV (a diffusion model's, and the unclipped prediction of --keep-raw), with their column suffixes.</summary>
     public static IReadOnlyList<(string Column, string Suffix)> CsvCompanions { get; } =
     [
         ("ScoreStd", "std"), ("ScoreMean", "mean"), ("ScoreLower80", "lower80"), ("ScoreUpper80", "upper80"), ("ScoreLower90", "lower90"), ("ScoreUpper90", "upper90"),
+        (PredictionClipping.RawColumn, "raw"),
     ];
 
     /// <summary>

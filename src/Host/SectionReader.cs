@@ -15,6 +15,12 @@ public static class SectionReader
     /// <param name="genes">Genes to read (e.g. a model's panel); null reads all.</param>
     /// <exception cref="UsageException">The path does not exist or is not a recognised layout.</exception>
     public static InMemoryDataView Load(string path, bool requireCounts, double? micronsPerPixel, TextWriter log,
+        string? image = null, string? sampleId = null, IReadOnlyList<string>? genes = null) =>
+        LoadSection(path, requireCounts, micronsPerPixel, log, image, sampleId, genes).Data;
+
+    /// <summary>As <see cref="Load"/>, keeping what the layout knows besides the spot table (format, µm/px, spot diameter).</summary>
+    /// <exception cref="UsageException">The path does not exist or is not a recognised layout.</exception>
+    public static SpatialSection LoadSection(string path, bool requireCounts, double? micronsPerPixel, TextWriter log,
         string? image = null, string? sampleId = null, IReadOnlyList<string>? genes = null)
     {
         if (!File.Exists(path) && !Directory.Exists(path)) throw new UsageException($"input '{path}' does not exist");
@@ -32,7 +38,21 @@ public static class SectionReader
         log.WriteLine($"loaded {name} ({section.Format}): {section.Data.Rows} spots" +
             (section.Data.Schema.Find(SpotColumns.Counts) is { } c ? $", {c.Type.Size} genes" : ", no counts") +
             (section.MicronsPerPixel is { } mpp ? $", {mpp:0.###} µm/px" : ", µm/px unknown"));
-        return section.Data;
+        return section;
+    }
+
+    /// <summary>
+    /// A section's name for outputs (scanpy's library id): the folder's name, the file's name without .h5ad, the HEST
+    /// sample id, or for a Space Ranger <c>outs/</c> folder the name of the folder above it.
+    /// </summary>
+    public static string NameOf(string path, string? sampleId = null)
+    {
+        if (sampleId is not null) return sampleId;
+        string full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+        string name = Path.GetFileName(full);
+        if (name.EndsWith(".h5ad", StringComparison.OrdinalIgnoreCase)) return name[..^5];
+        if (name == "outs" && Path.GetFileName(Path.GetDirectoryName(full)) is { Length: > 0 } parent) return parent;
+        return name;
     }
 
     /// <summary>

@@ -105,6 +105,21 @@ public static class StandardPipeline
         return settings.Sampling?.ApplyTo(options) ?? options;
     }
 
+    /// <summary>
+    /// The name of a fitted pipeline's featurizer, for obsm keys (<c>X_morphology</c>): "morphology", the ONNX encoders'
+    /// names joined by "+", or <paramref name="fallback"/> when the pipeline has neither.
+    /// </summary>
+    public static string FeaturizerName(ITransformer model, string fallback = "features")
+    {
+        IEnumerable<ITransformer> steps = model as IEnumerable<ITransformer> ?? [model];
+        foreach (var step in steps)
+        {
+            if (step is Transforms.Imaging.FeaturizeMorphologyTransformer) return "morphology";
+            if (step is FeaturizeOnnxTransformer onnx) return string.Join("+", onnx.EncoderNames);
+        }
+        return fallback;
+    }
+
     /// <summary>A one-line description of a fitted trainer for logs.</summary>
     public static string Describe(ITransformer trainer) => trainer switch
     {

@@ -9,7 +9,7 @@ namespace MlNetStem.Imaging;
 public static unsafe class ImageThumbnail
 {
     /// <summary>Reads <paramref name="path"/> scaled down so its longer side is at most <paramref name="maxSide"/> pixels (never up).</summary>
-    /// <returns>The thumbnail and the factor from full-resolution pixels to thumbnail pixels (thumbnail width / image width).</returns>
+    /// <returns>The thumbnail and the factor from full-resolution pixels to thumbnail pixels.</returns>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="VipsException">libvips cannot read the image.</exception>
     public static (RgbImage Image, double Scale) Read(string path, int maxSide)
@@ -18,11 +18,14 @@ public static unsafe class ImageThumbnail
         ArgumentOutOfRangeException.ThrowIfLessThan(maxSide, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxSide, 8192);
         if (!File.Exists(path)) throw new FileNotFoundException($"Image '{path}' does not exist.", path);
-        int fullWidth;
-        using (var header = VipsImage.Open(path)) fullWidth = header.Width;
+        int fullWidth, fullHeight;
+        // Through the slide opener: it reads only the header, and knows whole-slide formats libvips would refuse to decode whole.
+        using (var slide = SlideOpener.Open(path)) (fullWidth, fullHeight) = (slide.Levels[0].Width, slide.Levels[0].Height);
 
+        // size=down never enlarges; no_rotate keeps the file's pixel grid, so full-resolution coordinates times the scale
+        // land on the same tissue.
         using var thumbnail = new VipsOperation("thumbnail").Set("filename", path)
-            .Options($"width={maxSide},height={maxSide},size=down").Build($"thumbnail of '{path}'");
+            .Options($"width={maxSide},height={maxSide},size=down,no_rotate=true").Build($"thumbnail of '{path}'");
         IntPtr image = thumbnail.TakeImage("out");
         IntPtr pixels = IntPtr.Zero;
         try
@@ -36,7 +39,9 @@ public static unsafe class ImageThumbnail
             if (pixels == IntPtr.Zero || (long)size < (long)width * height * bands * bytesPerSample)
                 throw new VipsException($"thumbnail of '{path}'", VipsLibrary.TakeError());
             var rgb = ToRgb(new ReadOnlySpan<byte>((void*)pixels, (int)size), width, height, bands, bytesPerSample);
-            return (new RgbImage(width, height, rgb), (double)width / fullWidth);
+            // The longer side sets the factor: the thumbnail was fitted to it, the other side rounded.
+            double scale = fullWidth >= fullHeight ? (double)width / fullWidth : (double)height / fullHeight;
+            return (new RgbImage(width, height, rgb), scale);
         }
         finally
         {

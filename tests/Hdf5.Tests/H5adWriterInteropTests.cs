@@ -133,6 +133,33 @@ public class H5adWriterInteropTests
     }
 
     [Fact]
+    public void UInt8Image_InUns_RoundTripsAsBytes_AndAnnDataReadsAUint8ArrayOfItsShape()
+    {
+        PythonAnnData.Require();
+        using var dir = new TempDirectory();
+        var pixels = Enumerable.Range(0, 4 * 5 * 3).Select(i => (byte)(i * 37 % 256)).ToArray();
+        var data = new AnnDataFile(null, new AnnDataFrame(["s1", "s2"]), new AnnDataFrame(Array.Empty<string>()));
+        data.Uns["spatial"] = new Dictionary<string, object>
+        {
+            ["lib"] = new Dictionary<string, object> { ["images"] = new Dictionary<string, object> { ["hires"] = new UInt8Array([4, 5, 3], pixels) } },
+        };
+        string path = dir.File("img.h5ad");
+        H5adWriter.Write(data, path);
+
+        var back = H5adReader.ReadFile(path);
+        var images = (Dictionary<string, object>)((Dictionary<string, object>)((Dictionary<string, object>)back.Uns["spatial"])["lib"])["images"];
+        var image = Assert.IsType<UInt8Array>(images["hires"]);
+        Assert.Equal(new long[] { 4, 5, 3 }, image.Shape);
+        Assert.Equal(pixels, image.Data);
+        var (code, output) = PythonAnnData.RunCode(
+            "import sys, anndata as ad; a = ad.read_h5ad(sys.argv[1]); i = a.uns['spatial']['lib']['images']['hires']; " +
+            "print('img', i.dtype, i.shape, int(i[3, 4, 2]), int(i[0, 1, 0]))", path);
+        Assert.True(code == 0, output);
+        // Row-major [h, w, c]: element (3, 4, 2) is value 59 of the flat array, (0, 1, 0) is value 3.
+        Assert.Contains($"img uint8 (4, 5, 3) {pixels[(3 * 5 + 4) * 3 + 2]} {pixels[3]}", output);
+    }
+
+    [Fact]
     public void Write_OverExistingFile_ReplacesItAtomicallyWithoutTempLeftovers()
     {
         using var dir = new TempDirectory();

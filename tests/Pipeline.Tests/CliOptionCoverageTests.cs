@@ -330,7 +330,8 @@ public class CliOptionCoverageTests
     {
         using var folder = new TempFolder();
         string model = Train(folder, "stem.zip", ["--trainer", "stem", "--epochs", "3", .. Small]);
-        string[] sampling = ["--draws", "5", "--steps", "3", "--sample-seed", "2"];
+        // --keep-raw: the stretch is checked on the unclipped predictions (clipping at 0 is not affine).
+        string[] sampling = ["--draws", "5", "--steps", "3", "--sample-seed", "2", "--keep-raw"];
         Predict(model, folder.File("mean.h5ad"), sampling);
         var preserved = Predict(model, folder.File("pv.h5ad"), [.. sampling, "--point-estimate", "preserve-variance"]);
         Assert.Contains("point estimate: preserve-variance", preserved.Out);
@@ -362,7 +363,8 @@ public class CliOptionCoverageTests
         Assert.Equal(lower.Cast<float>(), pv.Layers["lower"].ToDense().Cast<float>());
         Assert.Equal(upper.Cast<float>(), pv.Layers["upper"].ToDense().Cast<float>());
         Assert.Equal(std.Cast<float>(), pv.Layers["std"].ToDense().Cast<float>());
-        var stretched = pv.X!.ToDense();
+        x = mean.Layers["raw"].ToDense();
+        var stretched = pv.Layers["raw"].ToDense();
         bool changed = false;
         for (int g = 0; g < mean.VarCount; g++)
         {

@@ -20,6 +20,7 @@ public class CliTests
     [InlineData("inspect")]
     [InlineData("export")]
     [InlineData("report")]
+    [InlineData("featurize")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -36,6 +37,7 @@ public class CliTests
             "inspect" => new Host.Commands.InspectCommand().Options,
             "export" => new Host.Commands.ExportCommand().Options,
             "report" => new Host.Commands.ReportCommand().Options,
+            "featurize" => new Host.Commands.FeaturizeCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));

@@ -187,7 +187,9 @@ public sealed class ExportedModelTests(ITestOutputHelper output)
 
             output.WriteLine($"{trainer}: CLI train/export/predict {cliSeconds:0.0} s, ML.NET {clock.Elapsed.TotalSeconds - cliSeconds:0.0} s; " +
                 $"{rows.Count} spots, {d} features, {cli.Genes.Count} genes");
-            return new Scored(cli, scored);
+            // The CLI writes predictions clipped at 0 (log2(x+1) of counts is never negative); the exported model gives them
+            // unclipped, so a consumer clips them itself, as here.
+            return new Scored(cli, scored.ToDictionary(p => p.Key, p => p.Value.Select(v => Math.Max(v, 0f)).ToArray(), StringComparer.Ordinal));
         }
         finally
         {

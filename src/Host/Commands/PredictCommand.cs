@@ -27,6 +27,9 @@ public sealed class PredictCommand : ICommand
         new("sample", "sample id of a HEST folder holding several", "ID"),
         new("features-output", "also write the model's input features per spot (the column its trainer reads, e.g. for an exported " +
             "ONNX model): CSV with Barcode, f0..f{D-1}", "FILE.csv"),
+        new("with-features", ".h5ad output: also write the model's input features as obsm['X_<featurizer>'] (e.g. X_morphology)", null),
+        new("keep-raw", "also keep the unclipped prediction (predictions are clipped at 0, as log2(x+1) cannot be negative): " +
+            "layer 'raw' of the .h5ad, GENE_raw columns of the CSV", null),
         .. SamplingSettings.CommandOptions,
         PointEstimates.CommandOption,
     ];
@@ -41,6 +44,8 @@ public sealed class PredictCommand : ICommand
         if (!h5ad && !output.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--output {output}': the extension must be .h5ad or .csv");
         string? featuresOutput = args.Get("features-output");
+        bool withFeatures = args.Flag("with-features"), keepRaw = args.Flag("keep-raw");
+        if (withFeatures && !h5ad) throw new UsageException("--with-features writes obsm of an .h5ad; give --output FILE.h5ad (or --features-output FILE.csv)");
         if (featuresOutput is not null && !featuresOutput.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"'--features-output {featuresOutput}': the extension must be .csv");
         var pointEstimate = PointEstimates.From(args);
@@ -54,19 +59,24 @@ public sealed class PredictCommand : ICommand
         sampling.CheckMemory(model);
         // Reading only the panel's genes keeps large inputs (.h5ad, 10x matrices) from being densified whole.
         var panel = (model as IEnumerable<ITransformer>)?.OfType<SelectGenesTransformer>().FirstOrDefault()?.Genes;
-        var data = SectionReader.Load(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,
+        var section = SectionReader.LoadSection(input, requireCounts: false, args.GetDouble("mpp"), Console.Error,
             args.Get("image"), args.Get("sample"), panel?.ToArray());
-        string? featureColumn = featuresOutput is null ? null : FeatureColumn(model, data.Schema);
+        var data = section.Data;
+        string? featureColumn = featuresOutput is null && !withFeatures ? null : FeatureColumn(model, data.Schema);
         var (scored, rate) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error,
             featureColumn is null ? null : [featureColumn]);
         PredictionModels.ReportSpotsWithoutPanelCounts(scored, Console.Error);
         // The writers take "Score" as the prediction and ignore the extra ScoreMean column.
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
+        // Once, before either writer: both formats hold the same numbers.
+        scored = PredictionClipping.ClipAtZero(scored, keepRaw);
         int rows = h5ad
             ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath))
             {
-                Input = Path.GetFullPath(input), Extra = Provenance(model, data, pointEstimate),
-            })
+                Input = Path.GetFullPath(input), Extra = Provenance(model, pointEstimate), MicronsPerPixel = MicronsPerPixel(data),
+                ClippedAtZero = true,
+            }, spatial: SpatialLibraries.FromSection(section, SectionReader.NameOf(input, args.Get("sample")), Console.Error),
+                embeddings: withFeatures ? FeatureEmbedding.Read(scored, featureColumn!, StandardPipeline.FeaturizerName(model)) : null)
             : PredictionCsvWriter.Write(scored, "Score", [SpotColumns.Barcode, SpotColumns.PixelX, SpotColumns.PixelY], output,
                 companions: PredictionModels.CsvCompanions);
         Console.WriteLine($"wrote {rows} spots × {scored.Schema["Score"].Type.Size} genes to {output} ({rate:0.0} spots/s)" +
@@ -80,8 +90,15 @@ public sealed class PredictCommand : ICommand
         return 0;
     }
 
-    /// <summary>What the .h5ad records about how it was made: trainer, point estimate, µm/px, sampler, draws and seed.</summary>
-    private static Dictionary<string, string> Provenance(ITransformer model, IDataView data, PointEstimate pointEstimate)
+    /// <summary>The pixel size of the section's image, as the spot table records it; null when unknown.</summary>
+    private static double? MicronsPerPixel(IDataView data) =>
+        data.Schema.Find(SpotColumns.Image) is not null
+        && data.ReadBatches([SpotColumns.Image], 1).FirstOrDefault()?.GetImages(SpotColumns.Image) is [{ MicronsPerPixel: { } mpp }, ..]
+            ? mpp
+            : null;
+
+    /// <summary>What the .h5ad records about how it was made: trainer, point estimate, sampler, draws and seed.</summary>
+    private static Dictionary<string, string> Provenance(ITransformer model, PointEstimate pointEstimate)
     {
         var trainer = (model as IEnumerable<ITransformer>)?.LastOrDefault() ?? model;
         var extra = new Dictionary<string, string>(StringComparer.Ordinal)
@@ -89,9 +106,6 @@ public sealed class PredictCommand : ICommand
             ["trainer"] = StandardPipeline.Describe(trainer),
             ["point_estimate"] = pointEstimate == PointEstimate.PreserveVariance ? PointEstimates.PreserveVarianceName : "mean",
         };
-        if (data.Schema.Find(SpotColumns.Image) is not null
-            && data.ReadBatches([SpotColumns.Image], 1).FirstOrDefault()?.GetImages(SpotColumns.Image) is [{ MicronsPerPixel: { } mpp }, ..])
-            extra["microns_per_pixel"] = mpp.ToString("R", CultureInfo.InvariantCulture);
         if (trainer is StemDiffusionTransformer stem)
         {
             var o = stem.Options;
@@ -116,7 +130,7 @@ public sealed class PredictCommand : ICommand
         };
         var output = model.GetOutputSchema(input);
         if (output.Find(column) is not { } c || c.Type.Kind != ColumnKind.FloatTensor || c.Type.Dimensions.Count == 0)
-            throw new UsageException($"--features-output: the model has no '{column}' feature column (a float vector its trainer reads)");
+            throw new UsageException($"--features-output/--with-features: the model has no '{column}' feature column (a float vector its trainer reads)");
         return column;
     }
 }
