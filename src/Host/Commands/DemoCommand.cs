@@ -112,8 +112,9 @@ public sealed class DemoCommand : ICommand
         return 0;
     }
 
-    private static string FeatureDescription(PipelineSettings settings) => settings.UsesOnnx
-        ? $"ONNX encoder{(settings.Encoders!.Count > 1 ? "s" : "")} {string.Join(" + ", settings.Encoders.Select(Path.GetFileName))} (CLS token)"
+    private static string FeatureDescription(PipelineSettings settings) =>
+        settings.ResNet18 ? "ResNet18 (ML.NET's ImageNet model, global average pool, 512 features)"
+        : settings.UsesOnnx ? $"ONNX encoder{(settings.Encoders!.Count > 1 ? "s" : "")} {string.Join(" + ", settings.Encoders.Select(Path.GetFileName))} (CLS token)"
         : "built-in morphology";
 
     private static IEnumerable<string> TopGenes(ExpressionMetrics metrics, int count) =>
