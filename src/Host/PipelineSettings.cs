@@ -1,5 +1,6 @@
 using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Transforms.Expression;
+using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Host;
 
@@ -12,8 +13,8 @@ namespace MlNetStem.Host;
 /// <param name="Pca">PCA components before ridge (0: none).</param>
 /// <param name="MissingGenes">Panel genes absent from a section's counts.</param>
 /// <param name="Encoders">
-/// ONNX image encoders (absolute paths) for the "onnx" featurizer, concatenated in order;
-/// empty or null selects the built-in morphology featurizer.
+/// ONNX image encoders (absolute paths) for the "onnx" featurizer, concatenated in order, or the ResNet18 model for
+/// "resnet18"; empty or null selects the built-in morphology featurizer.
 /// </param>
 /// <param name="EmbeddingCache">Folder caching ONNX embeddings between runs, or null.</param>
 /// <param name="Trainer">Trainer name (one of <see cref="Trainers"/>; demo: several, comma-separated).</param>
@@ -26,6 +27,10 @@ namespace MlNetStem.Host;
 /// <param name="ContextNeighbours">
 /// Regressors (ridge, hest-ridge, mlp): also read the mean features of each spot's k nearest spots of its section
 /// (NeighbourContext), concatenated to its own; 0 (default) for none.
+/// </param>
+/// <param name="ResNet18">
+/// The "resnet18" featurizer: <see cref="Encoders"/> holds ML.NET's pretrained ResNet18, fed with its own preprocessing
+/// (<see cref="PretrainedEncoders.ResNet18"/>) rather than the ImageNet defaults of "onnx".
 /// </param>
 public sealed record PipelineSettings(
     int Genes = 250,
@@ -44,8 +49,12 @@ public sealed record PipelineSettings(
     MeanPrior? Prior = null,
     string? CheckpointDirectory = null,
     int? CheckpointEvery = null,
-    int ContextNeighbours = 0)
+    int ContextNeighbours = 0,
+    bool ResNet18 = false)
 {
+    /// <summary>The featurizers the command line offers.</summary>
+    public static IReadOnlyList<string> Featurizers { get; } = ["morphology", "onnx", "resnet18"];
+
     /// <summary>
     /// Trainers the command line offers: ridge, hest-ridge (HEST-Benchmark's linear probe), mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
     /// stem-dit (Stem's DiT denoiser, its own CPU preset) and stem-fast (an alias of stem kept for compatibility).
@@ -58,8 +67,15 @@ public sealed record PipelineSettings(
     /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
     public bool UsesOnnx => Encoders is { Count: > 0 };
 
-    /// <summary>The featurizer's command-line name: "onnx" or "morphology".</summary>
-    public string Featurizer => UsesOnnx ? "onnx" : "morphology";
+    /// <summary>The featurizer's command-line name: "resnet18", "onnx" or "morphology".</summary>
+    public string Featurizer => ResNet18 && UsesOnnx ? "resnet18" : UsesOnnx ? "onnx" : "morphology";
+
+    /// <summary>The ONNX encoders with their preprocessing: ResNet18's own for "resnet18", defaults for "onnx"; empty for morphology.</summary>
+    public IReadOnlyList<OnnxEncoderOptions> EncoderOptions => !UsesOnnx
+        ? []
+        : ResNet18
+            ? Encoders!.Select(path => PretrainedEncoders.ResNet18(Path.GetDirectoryName(path))).ToArray()
+            : Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray();
 
     /// <summary>Options shared by train and demo.</summary>
     public static IReadOnlyList<CommandOption> CommandOptions { get; } =
@@ -72,11 +88,11 @@ public sealed record PipelineSettings(
         new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
         new("context", "regressors: also use the mean features of each spot's K nearest spots of its section (HisDiff uses 9 and 49)", "K", "0"),
         new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
-        new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; either featurizer)", "NAME", "none"),
+        new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; any featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
-        new("featurizer", "featurizer: morphology | onnx", "NAME", "morphology"),
+        new("featurizer", "featurizer: morphology | onnx (your encoder: --encoder) | resnet18 (ML.NET's pretrained ImageNet ResNet18, 512 features, installed by scripts/setup.sh)", "NAME", "morphology"),
         new("encoder", "ONNX image encoder for --featurizer onnx (repeat or A.onnx,B.onnx to concatenate several)", "PATH"),
-        new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx)", "DIR"),
+        new("embedding-cache", "folder caching ONNX embeddings between runs (--featurizer onnx or resnet18)", "DIR"),
         new("alpha", "ridge penalty (default: chosen by generalized cross-validation)", "A"),
         new("pca", "PCA components before ridge (0 = none)", "N", "0"),
         new("missing-genes", "panel genes absent from a section: zero | error", "POLICY", "zero"),
@@ -84,27 +100,36 @@ public sealed record PipelineSettings(
 
     /// <summary>Reads the settings from parsed arguments.</summary>
     /// <param name="args">The parsed command line.</param>
-    /// <param name="modelIsEncoderAlias">
-    /// True for commands whose <c>--model</c> names an ONNX encoder when <c>--featurizer onnx</c>
-    /// is given (demo); train and predict use <c>--model</c> for the model archive.
-    /// </param>
     /// <exception cref="UsageException">Unknown names, invalid numbers, or encoders given without --featurizer onnx (or the reverse).</exception>
-    public static PipelineSettings From(ParsedArguments args, bool modelIsEncoderAlias = false)
+    public static PipelineSettings From(ParsedArguments args)
     {
         string trainer = args.Get("trainer", "ridge")!;
         foreach (var name in trainer.Split(','))
             if (!Trainers.Contains(name)) throw new UsageException($"unknown trainer '{name}' (available: {string.Join(", ", Trainers)})");
         string featurizer = args.Get("featurizer", "morphology")!;
-        if (featurizer is not ("morphology" or "onnx")) throw new UsageException($"unknown featurizer '{featurizer}' (available: morphology, onnx)");
-        var encoders = args.GetAll("encoder").SelectMany(Paths).Concat(modelIsEncoderAlias ? args.GetAll("model").SelectMany(Paths) : []).ToArray();
+        if (!Featurizers.Contains(featurizer)) throw new UsageException($"unknown featurizer '{featurizer}' (available: {string.Join(", ", Featurizers)})");
+        var encoders = args.GetAll("encoder").SelectMany(Paths).ToArray();
         string? cache = args.Get("embedding-cache");
         if (featurizer == "onnx" && encoders.Length == 0)
-            throw new UsageException($"--featurizer onnx needs an ONNX image encoder: --encoder PATH{(modelIsEncoderAlias ? " (or --model PATH)" : "")}");
-        if (featurizer != "onnx" && encoders.Length > 0)
-            throw new UsageException($"{(args.Get("encoder") is null ? "--model" : "--encoder")} names an ONNX encoder; add --featurizer onnx");
-        if (featurizer != "onnx" && cache is not null) throw new UsageException("--embedding-cache needs --featurizer onnx");
+            throw new UsageException("--featurizer onnx needs an ONNX image encoder: --encoder PATH");
+        if (featurizer == "resnet18" && encoders.Length > 0)
+            throw new UsageException("--featurizer resnet18 uses its own model; drop --encoder (or use --featurizer onnx)");
+        if (featurizer == "morphology" && encoders.Length > 0)
+            throw new UsageException("--encoder names an ONNX encoder; add --featurizer onnx");
+        if (featurizer == "morphology" && cache is not null) throw new UsageException("--embedding-cache needs --featurizer onnx or resnet18");
         foreach (string encoder in encoders)
             if (!File.Exists(encoder)) throw new UsageException($"ONNX encoder '{encoder}' does not exist");
+        if (featurizer == "resnet18")
+        {
+            try
+            {
+                encoders = [PretrainedEncoders.ResNet18().ModelPath];
+            }
+            catch (FileNotFoundException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
         var prior = args.Get("prior") switch
         {
             null => (MeanPrior?)null,
@@ -145,7 +170,8 @@ public sealed record PipelineSettings(
             },
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0),
             Prior: prior,
-            ContextNeighbours: args.GetInt("context", 0));
+            ContextNeighbours: args.GetInt("context", 0),
+            ResNet18: featurizer == "resnet18");
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");

@@ -133,7 +133,7 @@ public static class StandardPipeline
 
     private static IEstimator<ITransformer> Featurizer(MLContext ctx, PipelineSettings settings) => settings.UsesOnnx
         ? ctx.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions(FeatureColumn(settings), "Patch",
-            settings.Encoders!.Select(path => new OnnxEncoderOptions(path)).ToArray(), CacheDirectory: settings.EmbeddingCache,
+            settings.EncoderOptions, CacheDirectory: settings.EmbeddingCache,
             DihedralViews: settings.DihedralViews))
         : ctx.Transforms.FeaturizeMorphology(settings.DihedralViews ? FeatureViews : "Features", "Patch", settings.DihedralViews);
 }

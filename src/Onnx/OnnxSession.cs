@@ -339,6 +339,8 @@ public sealed class OnnxSession : IDisposable
             bool spin = options.AllowSpinning ?? Environment.ProcessorCount > 4;
             AddConfig(result, "session.intra_op.allow_spinning", spin ? "1" : "0");
             AddConfig(result, "session.inter_op.allow_spinning", spin ? "1" : "0");
+            if (options.QuietErrors)
+                OnnxRuntime.Call("SetSessionLogSeverityLevel", () => result.LogSeverityLevel = Ort.OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL);
             if (options.ConfigEntries != null)
                 foreach (var (key, value) in options.ConfigEntries) AddConfig(result, key, value);
             if (options.CudaDeviceId is int deviceId) AppendCuda(result, deviceId);

@@ -28,6 +28,12 @@ public sealed record OnnxSessionOptions
     public IReadOnlyDictionary<string, string>? ConfigEntries { get; init; }
 
     /// <summary>
+    /// Keep ONNX Runtime from printing this session's errors to stderr (they still surface as
+    /// <see cref="OnnxRuntimeException"/>): for probes that are expected to fail on some models.
+    /// </summary>
+    public bool QuietErrors { get; init; }
+
+    /// <summary>
     /// <c>null</c> (the default) runs on the CPU. A device number requests ONNX Runtime's CUDA
     /// execution provider on that GPU, with the CPU provider taking the operators CUDA lacks.
     /// This needs the GPU build of the runtime (<c>dotnet build -p:OnnxRuntimeGpu=true</c>, which

@@ -71,7 +71,9 @@ public static class TransformsCatalogExtensions
 
     /// <summary>
     /// Embeds patches with ONNX image encoders (ImageNet normalization, CLS pooling, batch 32),
-    /// concatenating the models' outputs in the order given.
+    /// concatenating the models' outputs in the order given. ViTs (<c>[N,D]</c>, <c>[N,T,D]</c>) and CNNs
+    /// (<c>[N,C,H,W]</c>, averaged over H×W) alike; for ML.NET's pretrained ResNet18 with its own preprocessing,
+    /// pass <see cref="PretrainedEncoders.ResNet18"/> through <see cref="FeaturizeOnnxOptions"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No model, or a model that cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">A model file does not exist.</exception>

@@ -426,8 +426,8 @@ public class CliOptionCoverageTests
         Predict(Train(folder, "morphology.zip", [.. Small]), folder.File("morphology.csv"));
         Assert.True(MaxAbsDifference(rows, ReadCsv(folder.File("morphology.csv")).Rows) > 1e-3);
 
-        // The README's demo form: --model names the encoder.
-        var demo = CliTests.Run(["demo", "--featurizer", "onnx", "--model", TinyVit, "--output", folder.File("demo"), .. Small]);
+        // The README's demo form: --encoder, as in train (--model means a model archive in every command that takes it).
+        var demo = CliTests.Run(["demo", "--featurizer", "onnx", "--encoder", TinyVit, "--output", folder.File("demo"), .. Small]);
         Assert.True(demo.Code == 0, demo.Err);
         Assert.Contains("features: ONNX encoder tiny-vit-s16.onnx (CLS token)", demo.Out);
         Assert.Contains("ridge: 64 features → 10 genes", demo.Err);

@@ -267,13 +267,22 @@ public class FeaturizeOnnxTests
     }
 
     [Fact]
-    public void FeaturizeOnnx_ModelWithARank4Output_IsRejected()
+    public void FeaturizeOnnx_ModelWithARank4Output_IsTakenAsAFeatureMapAveragedPerChannel()
     {
         using var folder = new TempFolder();
         string model = ImageToImageModel(folder);
-        var error = Assert.Throws<ArgumentException>(() => Ml.Transforms.FeaturizeOnnx("E", "Patch", model));
-        Assert.Contains("image-to-image.onnx", error.Message);
-        Assert.Contains("[N,D] or [N,T,D]", error.Message);
+        var data = Patches(2, 8);
+        var transformer = Ml.Transforms.FeaturizeOnnx("E", "Patch", model).Fit(data);
+        Assert.Equal(3, transformer.OutputWidth);
+        var embedding = Column(transformer.Transform(data), "E");
+        // Relu of the ImageNet-normalized patch, averaged over its 8×8 pixels per channel.
+        var patches = (float[])data.GetColumnArray("Patch");
+        var expected = new float[2 * 3];
+        for (int r = 0; r < 2; r++)
+            for (int c = 0; c < 3; c++)
+                expected[r * 3 + c] = (float)Enumerable.Range(0, 64)
+                    .Average(i => Math.Max(0, (patches[(r * 3 + c) * 64 + i] - ImageNetMean[c]) / ImageNetStd[c]));
+        AssertClose(expected, embedding);
     }
 
     [Fact]
@@ -428,7 +437,8 @@ public class FeaturizeOnnxTests
     }
 
     [Theory]
-    [InlineData("demo --model models/tiny-vit-s16.onnx", "add --featurizer onnx")]
+    [InlineData("demo --encoder models/tiny-vit-s16.onnx", "add --featurizer onnx")]
+    [InlineData("demo --model models/tiny-vit-s16.onnx", "unknown option '--model'")]
     [InlineData("demo --featurizer onnx", "needs an ONNX image encoder")]
     [InlineData("train --input x --featurizer onnx --encoder /nonexistent/uni.onnx", "'/nonexistent/uni.onnx' does not exist")]
     [InlineData("demo --featurizer clip", "available: morphology, onnx")]

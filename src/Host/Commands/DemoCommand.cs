@@ -20,7 +20,6 @@ public sealed class DemoCommand : ICommand
         new("test", "held-out section(s); several comma-separated or repeated are each scored", "DIR", "data/her2st/C3"),
         new("output", "output folder (predictions.csv, metrics.json, model.zip)", "DIR", "out/demo"),
         new("seed", "random seed", "N", "1"),
-        new("model", "with --featurizer onnx: the ONNX image encoder (same as --encoder)", "PATH"),
         new("report", "also write report.html to the output folder: metrics, maps over the H&E, per-gene PCC, variation, coverage " +
             "(the first held-out section)", null),
         SectionReport.MapGenesOption,
@@ -39,7 +38,7 @@ public sealed class DemoCommand : ICommand
             throw new UsageException($"section {both} is given both to --train and --test: a held-out section must not be trained on");
         string trainNames = string.Join(" + ", train.Select(t => t.Name));
         string output = args.Get("output", "out/demo")!;
-        var settings = PipelineSettings.From(args, modelIsEncoderAlias: true);
+        var settings = PipelineSettings.From(args);
         var pointEstimate = PointEstimates.From(args);
         if (pointEstimate == PointEstimate.PreserveVariance && !settings.Trainer.Split(',').Any(PipelineSettings.IsDiffusionTrainer))
             throw new UsageException($"--point-estimate {PointEstimates.PreserveVarianceName} needs a diffusion (stem) trainer");
@@ -129,8 +128,9 @@ public sealed class DemoCommand : ICommand
         return 0;
     }
 
-    private static string FeatureDescription(PipelineSettings settings) => settings.UsesOnnx
-        ? $"ONNX encoder{(settings.Encoders!.Count > 1 ? "s" : "")} {string.Join(" + ", settings.Encoders.Select(Path.GetFileName))} (CLS token)"
+    private static string FeatureDescription(PipelineSettings settings) =>
+        settings.ResNet18 ? "ResNet18 (ML.NET's ImageNet model, global average pool, 512 features)"
+        : settings.UsesOnnx ? $"ONNX encoder{(settings.Encoders!.Count > 1 ? "s" : "")} {string.Join(" + ", settings.Encoders.Select(Path.GetFileName))} (CLS token)"
         : "built-in morphology";
 
     private static IEnumerable<string> TopGenes(ExpressionMetrics metrics, int count) =>

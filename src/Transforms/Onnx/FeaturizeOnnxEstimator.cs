@@ -8,7 +8,9 @@ namespace MlNetStem.Transforms.Onnx;
 /// Embeds each patch with one or more ONNX image encoders (any ViT or CNN with a
 /// <c>[N,3,H,W]</c> float input) and concatenates the pooled outputs. Nothing is learned; the
 /// models are read and checked when the estimator is created, so a missing file or an
-/// unusable model fails before any data is read.
+/// unusable model fails before any data is read. A model with a fixed batch (ML.NET's ResNet18
+/// takes one image) is rewritten to a symbolic batch when a probe shows that it gives the same
+/// embeddings, else fed its fixed batch (<see cref="OnnxBatching"/>).
 /// </summary>
 public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer>
 {
@@ -18,7 +20,7 @@ public sealed class FeaturizeOnnxEstimator : IEstimator<FeaturizeOnnxTransformer
     /// <summary>Creates the estimator, reading every model once to check its input and output.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">Invalid options, or a model whose input is not a rank-4 float [N,3,H,W] tensor,
-    /// whose output is not a float [N,D] or [N,T,D] tensor, or that does not fit the pooling or input size asked for.
+    /// whose output is not a float [N,D], [N,T,D] or [N,C,H,W] tensor, or that does not fit the pooling or input size asked for.
     /// The message names the model.</exception>
     /// <exception cref="FileNotFoundException">A model file does not exist.</exception>
     /// <exception cref="DllNotFoundException">The ONNX Runtime library is missing (run scripts/setup.sh).</exception>

@@ -18,7 +18,8 @@ namespace MlNetStem.Transforms.Onnx;
 /// One ONNX Runtime session per encoder is opened on first use and shared by every
 /// enumeration and thread; <see cref="Dispose"/> releases them (runs in progress finish first).
 /// </remarks>
-[ModelComponent("FeaturizeOnnx", 1)]
+// Version 2 adds CNN feature maps and fixed-batch models, which a version 1 reader would refuse or feed wrongly.
+[ModelComponent("FeaturizeOnnx", 2, MinReaderVersion = 2)]
 public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposable
 {
     private readonly OnnxEncoderSpec[] _encoders;
@@ -48,7 +49,10 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
     /// <summary>The encoders' names (model file names without extension), in output order.</summary>
     public IReadOnlyList<string> EncoderNames => _encoders.Select(e => e.Name).ToArray();
 
-    /// <summary>Patches per ONNX Runtime call.</summary>
+    /// <summary>How each encoder is fed, in output order (decided when the estimator inspected the model).</summary>
+    public IReadOnlyList<OnnxBatching> EncoderBatching => _encoders.Select(e => e.Batching).ToArray();
+
+    /// <summary>Patches per ONNX Runtime call (an encoder with <see cref="OnnxBatching.Fixed"/> batching gets its own size).</summary>
     public int BatchSize { get; }
 
     /// <summary>True when each spot's output holds the embeddings of its patch's 8 dihedral views, <c>[8, D]</c>.</summary>
@@ -245,22 +249,26 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
             if (todo.Count == 0) return;
 
             var session = _owner.Session(_index);
-            int imageLength = 3 * _height * _width, batchSize = _owner.BatchSize;
+            int imageLength = 3 * _height * _width;
+            // A fixed-batch model gets exactly its batch per run, the last one padded with zeros.
+            int? fixedBatch = _spec.Batching == OnnxBatching.Fixed ? (int)session.Inputs[0].Dimensions[0] : null;
+            int batchSize = fixedBatch ?? _owner.BatchSize;
             for (int start = 0; start < todo.Count; start += batchSize)
             {
-                int n = Math.Min(batchSize, todo.Count - start);
-                // ORT needs an array of exactly n images; full chunks share one buffer.
-                float[] input = n == batchSize ? _fullBatch ??= new float[batchSize * imageLength] : new float[n * imageLength];
+                int n = Math.Min(batchSize, todo.Count - start), fed = fixedBatch ?? n;
+                // ORT needs an array of exactly `fed` images; full chunks share one buffer.
+                float[] input = fed == batchSize ? _fullBatch ??= new float[batchSize * imageLength] : new float[fed * imageLength];
+                if (n < fed) input.AsSpan(n * imageLength).Clear();
                 Parallel.For(0, n, k => Prepare(patches.AsSpan(todo[start + k] * _patchLength, _patchLength), input.AsSpan(k * imageLength, imageLength)));
                 var result = session.Run(new Dictionary<string, OnnxTensor>
                 {
-                    [_spec.InputName] = OnnxTensor.Create(input, n, 3, _height, _width),
+                    [_spec.InputName] = OnnxTensor.Create(input, fed, 3, _height, _width),
                 }, _spec.OutputName)[_spec.OutputName];
                 for (int k = 0; k < n; k++)
                 {
                     int r = todo[start + k];
                     var destination = embeddings.AsSpan(r * rowWidth + _offset, dim);
-                    Pool(result, n, k, destination);
+                    Pool(result, fed, k, destination);
                     if (keys is not null) cache!.Write(keys[r], destination);
                 }
             }
@@ -282,12 +290,26 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
         {
             var shape = output.Shape;
             int dim = _spec.Dimension;
-            if (shape.Count != _spec.OutputRank || shape[0] != n || shape[^1] != dim || (shape.Count == 3 && shape[1] < 1))
-                throw new InvalidDataException($"ONNX model '{_spec.Name}' returned {output} for {n} patches; expected [{n},{(shape.Count == 3 ? "T," : "")}{dim}].");
+            int width = shape.Count == 4 ? (int)shape[1] : (int)shape[^1];
+            if (shape.Count != _spec.OutputRank || shape[0] != n || width != dim || shape.Skip(1).Any(d => d < 1))
+                throw new InvalidDataException($"ONNX model '{_spec.Name}' returned {output} for {n} patches; expected {Expected(n)}.");
             var data = output.GetData<float>();
             if (shape.Count == 2)
             {
                 data.AsSpan(k * dim, dim).CopyTo(destination);
+                return;
+            }
+            if (shape.Count == 4)
+            {
+                // A CNN's feature map: global average pooling over H×W, as torchvision's avgpool before the classifier.
+                int plane = (int)(shape[2] * shape[3]);
+                var map = data.AsSpan(k * dim * plane, dim * plane);
+                for (int c = 0; c < dim; c++)
+                {
+                    double sum = 0;
+                    foreach (float v in map.Slice(c * plane, plane)) sum += v;
+                    destination[c] = (float)(sum / plane);
+                }
                 return;
             }
             int tokens = (int)shape[1];
@@ -306,5 +328,12 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
                 destination[j] = (float)(sum / (tokens - 1));
             }
         }
+
+        private string Expected(int n) => _spec.OutputRank switch
+        {
+            2 => $"[{n},{_spec.Dimension}]",
+            3 => $"[{n},T,{_spec.Dimension}]",
+            _ => $"[{n},{_spec.Dimension},H,W]",
+        };
     }
 }

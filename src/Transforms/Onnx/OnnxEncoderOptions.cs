@@ -4,8 +4,9 @@ namespace MlNetStem.Transforms.Onnx;
 /// <param name="ModelPath">The .onnx file; relative paths resolve against the current directory.</param>
 /// <param name="InputName">The image input; null means the model's only input.</param>
 /// <param name="OutputName">
-/// The output to pool; null means the first output (with <see cref="OnnxPooling.Mean"/>, the
-/// first output of rank 3, since mean pooling needs tokens).
+/// The output to pool: <c>[N,D]</c>, <c>[N,T,D]</c> or a CNN's <c>[N,C,H,W]</c> (averaged over H×W). Null means
+/// the first output (with <see cref="OnnxPooling.Mean"/>, the first output of rank 3 or 4, since mean pooling needs
+/// tokens or a feature map).
 /// </param>
 /// <param name="Pooling">How the output becomes one vector per patch.</param>
 /// <param name="InputSize">
