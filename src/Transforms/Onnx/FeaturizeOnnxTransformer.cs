@@ -113,7 +113,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
                 // Each spot's 8 views one after the other: the encoders see 8·rows patches, and the embeddings come out
                 // in [row, view, D] order, the layout of the [8, D] output.
                 var views = new float[patches.Length * DihedralTransform.Views];
-                Parallel.For(0, rows * DihedralTransform.Views, i => DihedralTransform.Apply(
+                Parallel.For(0, rows * DihedralTransform.Views, ComputeThreads.ParallelOptions, i => DihedralTransform.Apply(
                     patches.AsSpan(i / DihedralTransform.Views * patchLength, patchLength), 3, patchHeight, i % DihedralTransform.Views,
                     views.AsSpan(i * patchLength, patchLength)));
                 patches = views;
@@ -124,7 +124,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
             if (_cache is not null)
             {
                 patchKeys = new byte[rows][];
-                Parallel.For(0, rows, r => patchKeys[r] = EmbeddingCache.PatchKey(
+                Parallel.For(0, rows, ComputeThreads.ParallelOptions, r => patchKeys[r] = EmbeddingCache.PatchKey(
                     patches.AsSpan(r * patchLength, patchLength), patchHeight, patchWidth));
             }
             foreach (var pass in passes) pass.Run(patches, rows, embeddings, width, patchKeys);
@@ -154,7 +154,8 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_sessions[index] is { } open) return open;
             var spec = _encoders[index];
-            var session = OnnxSession.FromBytes(spec.ModelBytes);
+            // --threads caps ONNX Runtime's intra-op pool too; unset, ORT takes one thread per core.
+            var session = OnnxSession.FromBytes(spec.ModelBytes, new OnnxSessionOptions { IntraOpThreads = ComputeThreads.Limit ?? 0 });
             try
             {
                 spec.CheckAgainst(session);
@@ -259,7 +260,7 @@ public sealed class FeaturizeOnnxTransformer : ColumnMapperTransformer, IDisposa
                 // ORT needs an array of exactly `fed` images; full chunks share one buffer.
                 float[] input = fed == batchSize ? _fullBatch ??= new float[batchSize * imageLength] : new float[fed * imageLength];
                 if (n < fed) input.AsSpan(n * imageLength).Clear();
-                Parallel.For(0, n, k => Prepare(patches.AsSpan(todo[start + k] * _patchLength, _patchLength), input.AsSpan(k * imageLength, imageLength)));
+                Parallel.For(0, n, ComputeThreads.ParallelOptions, k => Prepare(patches.AsSpan(todo[start + k] * _patchLength, _patchLength), input.AsSpan(k * imageLength, imageLength)));
                 var result = session.Run(new Dictionary<string, OnnxTensor>
                 {
                     [_spec.InputName] = OnnxTensor.Create(input, fed, 3, _height, _width),
