@@ -29,30 +29,40 @@ public static class SpatialLibraries
             log.WriteLine($"note: {libraryId}: no image, so no uns['spatial'] for scanpy");
             return null;
         }
-        int width, height;
         double? fileMpp;
-        using (var slide = SlideOpener.Open(image.Path))
-            (width, height, fileMpp) = (slide.Levels[0].Width, slide.Levels[0].Height, slide.MicronsPerPixel);
+        using (var slide = SlideOpener.Open(image.Path)) fileMpp = slide.MicronsPerPixel;
         if ((image.MicronsPerPixel ?? section.MicronsPerPixel ?? fileMpp) is not { } mpp)
         {
             log.WriteLine($"note: {libraryId}: µm per pixel unknown, so no uns['spatial'] for scanpy (give --mpp)");
             return null;
         }
-        var (hires, hiresScale) = Thumbnail(image.Path, SpatialLibrary.HiresMaxSide);
-        var (lowres, lowresScale) = Thumbnail(image.Path, SpatialLibrary.LowresMaxSide);
         double diameter = section.SpotDiameterMicrons ?? DefaultSpotDiameterMicrons;
         string diameterSource = section.SpotDiameterMicrons is null
             ? $"assumed: the layout does not say; {DefaultSpotDiameterMicrons} µm as for Visium"
             : $"from the {section.Format} layout";
-        return new SpatialLibrary(libraryId, hires, lowres, hiresScale, lowresScale, diameter / mpp)
+        return FromImage(image.Path, libraryId, mpp, diameter, diameterSource);
+    }
+
+    /// <summary>
+    /// The library of the H&amp;E at <paramref name="imagePath"/>: hires/lowres thumbnails and scale factors, with spots (or
+    /// tiles) of <paramref name="spotDiameterMicrons"/> at <paramref name="micronsPerPixel"/>.
+    /// </summary>
+    /// <exception cref="IOException">The image cannot be read.</exception>
+    public static SpatialLibrary FromImage(string imagePath, string libraryId, double micronsPerPixel, double spotDiameterMicrons, string diameterSource)
+    {
+        int width, height;
+        using (var slide = SlideOpener.Open(imagePath)) (width, height) = (slide.Levels[0].Width, slide.Levels[0].Height);
+        var (hires, hiresScale) = Thumbnail(imagePath, SpatialLibrary.HiresMaxSide);
+        var (lowres, lowresScale) = Thumbnail(imagePath, SpatialLibrary.LowresMaxSide);
+        return new SpatialLibrary(libraryId, hires, lowres, hiresScale, lowresScale, spotDiameterMicrons / micronsPerPixel)
         {
             Metadata = new Dictionary<string, string>(StringComparer.Ordinal)
             {
-                ["source_image_path"] = image.Path,
+                ["source_image_path"] = imagePath,
                 ["fullres_size"] = string.Create(CultureInfo.InvariantCulture, $"{width}x{height}"),
-                ["spot_diameter_um"] = diameter.ToString("R", CultureInfo.InvariantCulture),
+                ["spot_diameter_um"] = spotDiameterMicrons.ToString("R", CultureInfo.InvariantCulture),
                 ["spot_diameter_source"] = diameterSource,
-                ["microns_per_pixel"] = mpp.ToString("R", CultureInfo.InvariantCulture),
+                ["microns_per_pixel"] = micronsPerPixel.ToString("R", CultureInfo.InvariantCulture),
             },
         };
     }

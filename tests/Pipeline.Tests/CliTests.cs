@@ -21,6 +21,7 @@ public class CliTests
     [InlineData("export")]
     [InlineData("report")]
     [InlineData("featurize")]
+    [InlineData("map")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -38,6 +39,7 @@ public class CliTests
             "export" => new Host.Commands.ExportCommand().Options,
             "report" => new Host.Commands.ReportCommand().Options,
             "featurize" => new Host.Commands.FeaturizeCommand().Options,
+            "map" => new Host.Commands.MapCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));

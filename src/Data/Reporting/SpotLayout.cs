@@ -7,8 +7,10 @@ namespace MlNetStem.Data.Reporting;
 /// </summary>
 public sealed class SpotLayout
 {
-    private SpotLayout(double[] x, double[] y, double discRadius, int width, int height, double spotDiameterFullRes, (int Left, int Top) origin)
+    private SpotLayout(double[] x, double[] y, double discRadius, int width, int height, double spotDiameterFullRes, (int Left, int Top) origin,
+        bool squares = false)
     {
+        Squares = squares;
         Origin = origin;
         X = x;
         Y = y;
@@ -27,7 +29,10 @@ public sealed class SpotLayout
     /// <summary>Number of spots.</summary>
     public int Count => X.Length;
 
-    /// <summary>Disc radius on the canvas, at least 1.5 px so every spot shows.</summary>
+    /// <summary>True for tiles of a dense map: each is a filled square of side 2 × <see cref="DiscRadius"/> that meets its neighbours.</summary>
+    public bool Squares { get; }
+
+    /// <summary>Disc radius (half the square's side for tiles) on the canvas, at least 1.5 px so every spot shows.</summary>
     public double DiscRadius { get; }
 
     /// <summary>Spot diameter in full-resolution pixels (from the grid spacing).</summary>
@@ -82,10 +87,28 @@ public sealed class SpotLayout
         return new SpotLayout(cx, cy, Math.Max(1.5, diameter * scale / 2), canvas.Value.Width, canvas.Value.Height, diameter, origin);
     }
 
+    /// <summary>
+    /// Lays out square tiles of side <paramref name="tileSide"/> (full-resolution pixels) centred at (<paramref name="x"/>,
+    /// <paramref name="y"/>) on a thumbnail of size <paramref name="canvas"/>, cropped to the tiles plus a margin.
+    /// </summary>
+    public static SpotLayout Tiles(double[] x, double[] y, double scale, (int Width, int Height) canvas, double tileSide)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        if (x.Length != y.Length || x.Length == 0) throw new ArgumentException($"Need matching, non-empty coordinates, got {x.Length} and {y.Length}.");
+        double margin = 2 * tileSide * scale;
+        int left = Math.Clamp((int)Math.Floor(x.Min() * scale - margin), 0, canvas.Width - 1);
+        int top = Math.Clamp((int)Math.Floor(y.Min() * scale - margin), 0, canvas.Height - 1);
+        int right = Math.Clamp((int)Math.Ceiling(x.Max() * scale + margin), left + 1, canvas.Width);
+        int bottom = Math.Clamp((int)Math.Ceiling(y.Max() * scale + margin), top + 1, canvas.Height);
+        return new SpotLayout(x.Select(v => v * scale - left).ToArray(), y.Select(v => v * scale - top).ToArray(), Math.Max(0.5, tileSide * scale / 2),
+            right - left, bottom - top, tileSide, (left, top), squares: true);
+    }
+
     private static double MedianNearestNeighbourDistance(double[] x, double[] y)
     {
         if (x.Length < 2) return 1;
-        // O(n²) is fine for a section's few thousand spots; a report never sees dense tiles.
+        // O(n²) is fine for a section's few thousand spots; tiles of dense maps take Tiles, not this.
         var nearest = new double[x.Length];
         for (int i = 0; i < x.Length; i++)
         {

@@ -34,7 +34,8 @@ public static class SpotMap
         for (int s = 0; s < layout.Count; s++)
         {
             var colour = colormap.At((values[s] - range.Low) / span);
-            FillDisc(canvas, layout.X[s], layout.Y[s], radius, colour);
+            if (layout.Squares) FillSquare(canvas, layout.X[s], layout.Y[s], radius, colour);
+            else FillDisc(canvas, layout.X[s], layout.Y[s], radius, colour);
         }
         return canvas;
     }
@@ -46,6 +47,25 @@ public static class SpotMap
         if (sorted.Length == 0) return (0, 1);
         double low = sorted[(int)(0.01 * (sorted.Length - 1))], high = sorted[(int)Math.Ceiling(0.99 * (sorted.Length - 1))];
         return high > low ? (low, high) : (low, low + 1);
+    }
+
+    private static void FillSquare(RgbImage canvas, double cx, double cy, double half, (byte R, byte G, byte B) colour)
+    {
+        // Pixel centres inside [c − half, c + half): neighbouring tiles meet without gaps or overlap.
+        int x0 = Math.Max(0, (int)Math.Ceiling(cx - half - 0.5)), x1 = Math.Min(canvas.Width - 1, (int)Math.Ceiling(cx + half - 0.5) - 1);
+        int y0 = Math.Max(0, (int)Math.Ceiling(cy - half - 0.5)), y1 = Math.Min(canvas.Height - 1, (int)Math.Ceiling(cy + half - 0.5) - 1);
+        // A tile smaller than a canvas pixel still paints the pixel it falls in.
+        if (x1 < x0 && x0 < canvas.Width) x1 = x0;
+        if (y1 < y0 && y0 < canvas.Height) y1 = y0;
+        var p = canvas.Pixels;
+        for (int y = y0; y <= y1; y++)
+            for (int x = x0; x <= x1; x++)
+            {
+                int i = (y * canvas.Width + x) * 3;
+                p[i] = colour.R;
+                p[i + 1] = colour.G;
+                p[i + 2] = colour.B;
+            }
     }
 
     private static void FillDisc(RgbImage canvas, double cx, double cy, double radius, (byte R, byte G, byte B) colour)

@@ -70,6 +70,8 @@ public sealed class PredictCommand : ICommand
         if (pointEstimate == PointEstimate.PreserveVariance) scored = PointEstimates.PreserveVariance(ctx, scored);
         // Once, before either writer: both formats hold the same numbers.
         scored = PredictionClipping.ClipAtZero(scored, keepRaw);
+        // OutputPaths checked that the nearest existing folder is writable; missing folders are made now.
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
         int rows = h5ad
             ? PredictionH5adWriter.Write(scored, output, new PredictionProvenance(Path.GetFullPath(modelPath))
             {
