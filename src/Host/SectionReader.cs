@@ -5,6 +5,14 @@ namespace MlNetStem.Host;
 /// <summary>Recognises an input layout (HER2ST folder, Space Ranger outs, HEST-1k folder, .h5ad) and loads it as a spot table.</summary>
 public static class SectionReader
 {
+    /// <summary>How one section's image is found and scaled: --mpp, --image, --sample (predict, featurize, map, report).</summary>
+    public static IReadOnlyList<CommandOption> ImageOptions { get; } =
+    [
+        new("mpp", "microns per pixel of the image (default: from the layout or the file, or estimated from the spot grid)", "UM"),
+        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
+        new("sample", "sample id of a HEST folder holding several", "ID"),
+    ];
+
     /// <summary>Loads a section in any supported layout; reports dropped rows and notes on <paramref name="log"/> (never silently).</summary>
     /// <param name="path">Folder or .h5ad file.</param>
     /// <param name="requireCounts">Whether the section must carry counts.</param>

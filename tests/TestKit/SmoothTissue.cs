@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 
 namespace MlNetStem.TestKit;
@@ -43,28 +42,13 @@ public static class SmoothTissue
             int cx = pitch + gx * pitch + pitch / 2, cy = pitch + gy * pitch + pitch / 2;
             string id = $"{gx + 1}x{gy + 1}";
             spots.Append(CultureInfo.InvariantCulture, $"{gx + 1}\t{gy + 1}\t{gx + 1}\t{gy + 1}\t{cx}\t{cy}\t1\n");
-            counts.Append(id).Append('\t').Append(Poisson(random, 1 + 60 * Eosin(cx, cy, size)));
-            for (int k = 0; k < 3; k++) counts.Append('\t').Append(Poisson(random, 8));
+            counts.Append(id).Append('\t').Append(SyntheticTissue.Poisson(random, 1 + 60 * Eosin(cx, cy, size)));
+            for (int k = 0; k < 3; k++) counts.Append('\t').Append(SyntheticTissue.Poisson(random, 8));
             counts.Append('\n');
         }
-        using (var file = File.Create(Path.Combine(folder, "he.ppm")))
-        {
-            file.Write(Encoding.ASCII.GetBytes($"P6\n{size} {size}\n255\n"));
-            file.Write(rgb);
-        }
-        File.WriteAllText(Path.Combine(folder, "spots.tsv"), spots.ToString());
-        using (var gz = new GZipStream(File.Create(Path.Combine(folder, "counts.tsv.gz")), CompressionLevel.Fastest))
-            gz.Write(Encoding.UTF8.GetBytes(counts.ToString()));
+        SyntheticTissue.WriteFiles(folder, size, rgb, spots.ToString(), counts.ToString());
         return size;
     }
 
     private static byte Clamp(double v) => (byte)Math.Clamp(Math.Round(v), 0, 255);
-
-    private static int Poisson(Random random, double lambda)
-    {
-        double l = Math.Exp(-lambda), p = 1;
-        int k = 0;
-        do { k++; p *= random.NextDouble(); } while (p > l);
-        return k - 1;
-    }
 }

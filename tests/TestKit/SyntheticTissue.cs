@@ -56,15 +56,21 @@ public static class SyntheticTissue
             foreach (double rate in rates) countLines.Append('\t').Append(Poisson(random, rate));
             countLines.Append('\n');
         }
+        WriteFiles(folder, size, rgb, spotLines.ToString(), countLines.ToString());
+        return spots;
+    }
+
+    /// <summary>Writes a HER2ST-style folder: he.ppm (RGB, side <paramref name="size"/>), spots.tsv, counts.tsv.gz.</summary>
+    internal static void WriteFiles(string folder, int size, byte[] rgb, string spots, string counts)
+    {
         using (var file = File.Create(Path.Combine(folder, "he.ppm")))
         {
             file.Write(Encoding.ASCII.GetBytes($"P6\n{size} {size}\n255\n"));
             file.Write(rgb);
         }
-        File.WriteAllText(Path.Combine(folder, "spots.tsv"), spotLines.ToString());
-        using (var gz = new GZipStream(File.Create(Path.Combine(folder, "counts.tsv.gz")), CompressionLevel.Fastest))
-            gz.Write(Encoding.UTF8.GetBytes(countLines.ToString()));
-        return spots;
+        File.WriteAllText(Path.Combine(folder, "spots.tsv"), spots);
+        using var gz = new GZipStream(File.Create(Path.Combine(folder, "counts.tsv.gz")), CompressionLevel.Fastest);
+        gz.Write(Encoding.UTF8.GetBytes(counts));
     }
 
     private static byte Lerp(double a, double b, double t) => (byte)Math.Round(a + (b - a) * t);
@@ -75,7 +81,7 @@ public static class SyntheticTissue
         rgb[i] = r; rgb[i + 1] = g; rgb[i + 2] = b;
     }
 
-    private static int Poisson(Random random, double lambda)
+    internal static int Poisson(Random random, double lambda)
     {
         double l = Math.Exp(-lambda), p = 1;
         int k = 0;

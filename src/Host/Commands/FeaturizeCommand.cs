@@ -26,9 +26,7 @@ public sealed class FeaturizeCommand : ICommand
         new("input", "section: HER2ST folder, Space Ranger outs/, HEST-1k folder or .h5ad (counts optional)", "PATH"),
         new("output", "features to write (.h5ad): obsm['X_<featurizer>'] per spot, X = observed log2(x+1) counts when the section has them",
             "FILE", "features.h5ad"),
-        new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
-        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
-        new("sample", "sample id of a HEST folder holding several", "ID"),
+        .. SectionReader.ImageOptions,
         .. PipelineSettings.CommandOptions.Where(o => SharedOptions.Contains(o.Name)),
     ];
 

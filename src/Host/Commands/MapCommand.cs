@@ -36,9 +36,7 @@ public sealed class MapCommand : ICommand
         new("min-tissue", "least tissue fraction of a tile's patch (tissue mask from a low-resolution level)", "F", "0.5"),
         new("png", "folder for one heat map PNG per --map-genes gene over the H&E (default: next to --output, OUTPUT_maps/)", "DIR"),
         SectionReport.MapGenesOption,
-        new("mpp", "microns per pixel of the image (default: from the layout or the file)", "UM"),
-        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
-        new("sample", "sample id of a HEST folder holding several", "ID"),
+        .. SectionReader.ImageOptions,
         .. SamplingSettings.CommandOptions,
     ];
 

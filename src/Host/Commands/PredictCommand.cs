@@ -22,9 +22,7 @@ public sealed class PredictCommand : ICommand
         new("model", "model archive from 'train'", "FILE"),
         new("output", "predictions to write: .h5ad (AnnData) or .csv (diffusion models: also GENE_std and GENE_lower80/upper80/lower90/upper90 columns)",
             "FILE", "predictions.h5ad"),
-        new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
-        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
-        new("sample", "sample id of a HEST folder holding several", "ID"),
+        .. SectionReader.ImageOptions,
         new("features-output", "also write the model's input features per spot (the column its trainer reads, e.g. for an exported " +
             "ONNX model): CSV with Barcode, f0..f{D-1}", "FILE.csv"),
         new("with-features", ".h5ad output: also write the model's input features as obsm['X_<featurizer>'] (e.g. X_morphology)", null),

@@ -19,9 +19,7 @@ public sealed class ReportCommand : ICommand
         new("model", "model archive(s) from 'train'; repeat or A.zip,B.zip to compare several", "FILE"),
         new("output", "the HTML file to write", "FILE", "report.html"),
         SectionReport.MapGenesOption,
-        new("mpp", "microns per pixel of the image (default: from the layout, or estimated from the spot grid)", "UM"),
-        new("image", "image to use: full-resolution H&E for Space Ranger output, the image of a lone .h5ad", "FILE"),
-        new("sample", "sample id of a HEST folder holding several", "ID"),
+        .. SectionReader.ImageOptions,
         .. SamplingSettings.CommandOptions,
     ];
 
