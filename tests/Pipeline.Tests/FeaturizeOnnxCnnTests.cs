@@ -16,18 +16,6 @@ public class FeaturizeOnnxCnnTests
     private static readonly MLContext Ml = SeededContext.Create(1);
     private const int Side = 16, Channels = 4;
 
-    private static InMemoryDataView Patches(int rows, int size, int seed = 1)
-    {
-        var rng = new Random(seed);
-        var values = new float[rows * 3 * size * size];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
-        return new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, size, size))]),
-            rows, new Dictionary<string, Array> { ["Patch"] = values });
-    }
-
-    private static float[] Column(IDataView view, string name) =>
-        view.ReadBatches([name]).SelectMany(b => b.GetFloats(name)).ToArray();
-
     /// <summary>
     /// pixels[batch,3,16,16] → 3×3 Conv (4 filters, padding 1) → Relu → [batch,4,16,16], optionally through a Reshape whose
     /// target shape hard-codes the batch (as some exporters write it), which no rewrite of the declared shapes can fix.
@@ -93,15 +81,15 @@ public class FeaturizeOnnxCnnTests
     {
         using var folder = new TempFolder();
         string model = Cnn(folder, "N");
-        var data = Patches(3, Side);
+        var data = PatchViews.Patches(3, Side);
         var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], BatchSize: 2))
             .Fit(data);
         Assert.Equal(Channels, transformer.OutputWidth);
         Assert.Equal([OnnxBatching.Symbolic], transformer.EncoderBatching);
-        var embedding = Column(transformer.Transform(data), "Embedding");
+        var embedding = PatchViews.Column(transformer.Transform(data), "Embedding");
         AssertClose(PooledOnePatchAtATime(model, (float[])data.GetColumnArray("Patch"), 3), embedding);
         // Both poolings average a feature map (there is no CLS token to take).
-        var mean = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var mean = PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(model, Pooling: OnnxPooling.Mean)])).Fit(data).Transform(data), "Embedding");
         Assert.Equal(embedding, mean);
         transformer.Dispose();
@@ -112,11 +100,11 @@ public class FeaturizeOnnxCnnTests
     {
         using var folder = new TempFolder();
         string model = Cnn(folder, 1);
-        var data = Patches(5, Side);
+        var data = PatchViews.Patches(5, Side);
         var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], BatchSize: 4))
             .Fit(data);
         Assert.Equal([OnnxBatching.MadeSymbolic], transformer.EncoderBatching);
-        var embedding = Column(transformer.Transform(data), "Embedding");
+        var embedding = PatchViews.Column(transformer.Transform(data), "Embedding");
         AssertClose(PooledOnePatchAtATime(model, (float[])data.GetColumnArray("Patch"), 5), embedding);
 
         // The rewritten model and the mode are saved: the archive runs batches without the original file.
@@ -125,7 +113,7 @@ public class FeaturizeOnnxCnnTests
         File.Delete(model);
         var loaded = (FeaturizeOnnxTransformer)Ml.SpatialExpression().LoadModel(archive, out _);
         Assert.Equal([OnnxBatching.MadeSymbolic], loaded.EncoderBatching);
-        Assert.Equal(embedding, Column(loaded.Transform(data), "Embedding"));
+        Assert.Equal(embedding, PatchViews.Column(loaded.Transform(data), "Embedding"));
     }
 
     [Theory]
@@ -135,11 +123,11 @@ public class FeaturizeOnnxCnnTests
     {
         using var folder = new TempFolder();
         string model = Cnn(folder, batch, hardCodedReshape: true);
-        var data = Patches(5, Side);   // 5 patches: with a batch of 2, the last run is padded
+        var data = PatchViews.Patches(5, Side);   // 5 patches: with a batch of 2, the last run is padded
         var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(model)], BatchSize: 4))
             .Fit(data);
         Assert.Equal([OnnxBatching.Fixed], transformer.EncoderBatching);
-        AssertClose(PooledOnePatchAtATime(model, (float[])data.GetColumnArray("Patch"), 5), Column(transformer.Transform(data), "Embedding"));
+        AssertClose(PooledOnePatchAtATime(model, (float[])data.GetColumnArray("Patch"), 5), PatchViews.Column(transformer.Transform(data), "Embedding"));
 
         string archive = folder.File("fixed.zip");
         Ml.SpatialExpression().SaveModel(transformer, data.Schema, archive);
@@ -167,9 +155,9 @@ public class FeaturizeOnnxCnnTests
     {
         using var folder = new TempFolder();
         string model = Cnn(folder, "N");
-        var data = Patches(2, Side);
+        var data = PatchViews.Patches(2, Side);
         var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", model).Fit(data);
-        var expected = Column(transformer.Transform(data), "Embedding");
+        var expected = PatchViews.Column(transformer.Transform(data), "Embedding");
         string archive = folder.File("v1.zip");
         Ml.SpatialExpression().SaveModel(transformer, data.Schema, archive);
 
@@ -192,7 +180,7 @@ public class FeaturizeOnnxCnnTests
         }
         var loaded = (FeaturizeOnnxTransformer)Ml.SpatialExpression().LoadModel(archive, out _);
         Assert.Equal([OnnxBatching.Symbolic], loaded.EncoderBatching);
-        Assert.Equal(expected, Column(loaded.Transform(data), "Embedding"));
+        Assert.Equal(expected, PatchViews.Column(loaded.Transform(data), "Embedding"));
 
         static string Read(ZipArchiveEntry entry)
         {

@@ -20,18 +20,6 @@ public class FeaturizeOnnxTests
 
     private static string TinyVit => Path.Combine(RepositoryPaths.Root, "models", "tiny-vit-s16.onnx");
 
-    private static InMemoryDataView Patches(int rows, int size, int seed = 1)
-    {
-        var rng = new Random(seed);
-        var values = new float[rows * 3 * size * size];
-        for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
-        return new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, size, size))]),
-            rows, new Dictionary<string, Array> { ["Patch"] = values });
-    }
-
-    private static float[] Column(IDataView view, string name) =>
-        view.ReadBatches([name]).SelectMany(b => b.GetFloats(name)).ToArray();
-
     private static float[] Normalize(float[] patches)
     {
         int plane = 224 * 224;
@@ -90,10 +78,10 @@ public class FeaturizeOnnxTests
         var bad = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(5))]), 1,
             new Dictionary<string, Array> { ["Patch"] = new float[5] });
         var estimator = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2));
-        EstimatorWorkout.Run(estimator, Patches(3, 224), bad, "Patch");
+        EstimatorWorkout.Run(estimator, PatchViews.Patches(3, 224), bad, "Patch");
         // The same with the 8 dihedral views ([8, D] output).
         EstimatorWorkout.Run(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)],
-            BatchSize: 4, DihedralViews: true)), Patches(2, 32), bad, "Patch");
+            BatchSize: 4, DihedralViews: true)), PatchViews.Patches(2, 32), bad, "Patch");
     }
 
     [Fact]
@@ -105,7 +93,7 @@ public class FeaturizeOnnxTests
         var pipeline = Ml.Transforms.LoadPatches("Patch", "Image", sizeMicrons: 64, sizePixels: 224)
             .Append(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit));
         var output = pipeline.Fit(spots).Transform(spots);
-        var embedding = Column(output, "Embedding");
+        var embedding = PatchViews.Column(output, "Embedding");
         Assert.Equal(2 * 64, embedding.Length);
         Assert.All(embedding, v => Assert.True(float.IsFinite(v)));
         Assert.NotEqual(embedding[..64], embedding[64..]);
@@ -114,11 +102,11 @@ public class FeaturizeOnnxTests
     [Fact]
     public void FeaturizeOnnx_EqualsABareSessionOnTheNormalizedPatches()
     {
-        var data = Patches(3, 224);
+        var data = PatchViews.Patches(3, 224);
         var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch", [new OnnxEncoderOptions(TinyVit)], BatchSize: 2)).Fit(data);
         var output = transformer.Transform(data);
         var expected = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 3);
-        AssertClose(expected, Column(output, "Embedding"));
+        AssertClose(expected, PatchViews.Column(output, "Embedding"));
         var column = output.Schema["Embedding"];
         Assert.Equal(ColumnTypes.FloatTensor(64), column.Type);
         Assert.Equal("tiny-vit-s16:0", column.SlotNames![0]);
@@ -132,7 +120,7 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string other = folder.File("other-vit.onnx");
         TinyVitModel.Save(other, seed: 7);
-        var data = Patches(2, 224);
+        var data = PatchViews.Patches(2, 224);
         var output = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, other).Fit(data).Transform(data);
         var column = output.Schema["Embedding"];
         Assert.Equal(ColumnTypes.FloatTensor(128), column.Type);
@@ -142,13 +130,13 @@ public class FeaturizeOnnxTests
         var first = BareRun(TinyVit, normalized, 2);
         var second = BareRun(other, normalized, 2);
         var expected = new[] { first[..64], second[..64], first[64..], second[64..] }.SelectMany(a => a).ToArray();
-        AssertClose(expected, Column(output, "Embedding"));
+        AssertClose(expected, PatchViews.Column(output, "Embedding"));
     }
 
     [Fact]
     public void FeaturizeOnnx_SameModelTwice_GetsDistinctSlotNames()
     {
-        var data = Patches(1, 224);
+        var data = PatchViews.Patches(1, 224);
         var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit, TinyVit).Fit(data);
         var column = transformer.GetOutputSchema(data.Schema)["Embedding"];
         Assert.Equal(128, column.SlotNames!.Distinct().Count());
@@ -159,17 +147,17 @@ public class FeaturizeOnnxTests
         Ml.SpatialExpression().SaveModel(transformer, data.Schema, folder.File("m.zip"));
         using (var zip = System.IO.Compression.ZipFile.OpenRead(folder.File("m.zip")))
             Assert.Single(zip.Entries, e => e.Name.EndsWith(".onnx", StringComparison.Ordinal));
-        var embedding = Column(Ml.SpatialExpression().LoadModel(folder.File("m.zip"), out _).Transform(data), "Embedding");
+        var embedding = PatchViews.Column(Ml.SpatialExpression().LoadModel(folder.File("m.zip"), out _).Transform(data), "Embedding");
         Assert.Equal(embedding[..64], embedding[64..]);
     }
 
     [Fact]
     public void FeaturizeOnnx_MeanPooling_AveragesPatchTokensAndDiffersFromCls()
     {
-        var data = Patches(2, 224);
-        var mean = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var data = PatchViews.Patches(2, 224);
+        var mean = PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, Pooling: OnnxPooling.Mean)])).Fit(data).Transform(data), "Embedding");
-        var cls = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var cls = PatchViews.Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
         Assert.True(mean.Zip(cls).Max(p => Math.Abs(p.First - p.Second)) > 1e-2f, "mean pooling should differ from the CLS token");
 
         var tokens = BareRun(TinyVit, Normalize((float[])data.GetColumnArray("Patch")), 2, TinyVitModel.TokensOutputName);
@@ -187,18 +175,18 @@ public class FeaturizeOnnxTests
     [Fact]
     public void FeaturizeOnnx_ClsPoolingOfTheTokensOutput_EqualsTheClsOutput()
     {
-        var data = Patches(2, 224);
-        var fromTokens = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var data = PatchViews.Patches(2, 224);
+        var fromTokens = PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, OutputName: TinyVitModel.TokensOutputName)])).Fit(data).Transform(data), "Embedding");
-        var cls = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var cls = PatchViews.Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
         AssertClose(cls, fromTokens);
     }
 
     [Fact]
     public void FeaturizeOnnx_Patch112_IsResizedBilinearlyTo224()
     {
-        var data = Patches(2, 112);
-        var output = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var data = PatchViews.Patches(2, 112);
+        var output = PatchViews.Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
 
         // Reference: 2× upsampling with half-pixel centres, edges clamped (torch bilinear, align_corners=False).
         var source = (float[])data.GetColumnArray("Patch");
@@ -225,9 +213,9 @@ public class FeaturizeOnnxTests
     [Fact]
     public void FeaturizeOnnx_BgrAndCustomNormalization_AreApplied()
     {
-        var data = Patches(1, 224);
+        var data = PatchViews.Patches(1, 224);
         float[] mean = [0.1f, 0.2f, 0.3f], std = [0.5f, 0.6f, 0.7f];
-        var output = Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
+        var output = PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit, Mean: mean, Std: std, Channels: ChannelOrder.Bgr)])).Fit(data).Transform(data), "Embedding");
         var patch = (float[])data.GetColumnArray("Patch");
         int plane = 224 * 224;
@@ -271,10 +259,10 @@ public class FeaturizeOnnxTests
     {
         using var folder = new TempFolder();
         string model = ImageToImageModel(folder);
-        var data = Patches(2, 8);
+        var data = PatchViews.Patches(2, 8);
         var transformer = Ml.Transforms.FeaturizeOnnx("E", "Patch", model).Fit(data);
         Assert.Equal(3, transformer.OutputWidth);
-        var embedding = Column(transformer.Transform(data), "E");
+        var embedding = PatchViews.Column(transformer.Transform(data), "E");
         // Relu of the ImageNet-normalized patch, averaged over its 8×8 pixels per channel.
         var patches = (float[])data.GetColumnArray("Patch");
         var expected = new float[2 * 3];
@@ -312,7 +300,7 @@ public class FeaturizeOnnxTests
         Assert.Equal("Patch", error.Column);
         Assert.Contains("3×H×W", error.Message);
         // A fitted featurizer rejects the same wrong shape at Transform.
-        var fitted = estimator.Fit(Patches(1, 224));
+        var fitted = estimator.Fit(PatchViews.Patches(1, 224));
         Assert.Equal("Patch", Assert.Throws<SchemaMismatchException>(() => fitted.Transform(data)).Column);
         fitted.Dispose();
     }
@@ -323,26 +311,26 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         string copy = folder.File("copy.onnx");
         File.Copy(TinyVit, copy);
-        var data = Patches(1, 224);
+        var data = PatchViews.Patches(1, 224);
         var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", copy).Fit(data);
-        var expected = Column(transformer.Transform(data), "Embedding");
+        var expected = PatchViews.Column(transformer.Transform(data), "Embedding");
         string archive = folder.File("model.zip");
         Ml.SpatialExpression().SaveModel(transformer, data.Schema, archive);
         File.Delete(copy);
         var loaded = Ml.SpatialExpression().LoadModel(archive, out _);
-        Assert.Equal(expected, Column(loaded.Transform(data), "Embedding"));
+        Assert.Equal(expected, PatchViews.Column(loaded.Transform(data), "Embedding"));
     }
 
     [Fact]
     public void FeaturizeOnnx_DihedralViews_EmbedEachViewOfThePatch_AndSurviveSaveAndLoad()
     {
-        var data = Patches(2, 32);
-        var plain = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
+        var data = PatchViews.Patches(2, 32);
+        var plain = PatchViews.Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data).Transform(data), "Embedding");
         var transformer = Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Views", "Patch", [new OnnxEncoderOptions(TinyVit)],
             DihedralViews: true)).Fit(data);
         var output = transformer.Transform(data);
         Assert.Equal(ColumnTypes.FloatTensor(8, 64), output.Schema["Views"].Type);
-        var views = Column(output, "Views");
+        var views = PatchViews.Column(output, "Views");
 
         // View v of spot r is the embedding of the patch turned by DihedralTransform view v; view 0 is the patch itself.
         var patches = (float[])data.GetColumnArray("Patch");
@@ -353,7 +341,7 @@ public class FeaturizeOnnxTests
                 MlNetStem.Imaging.DihedralTransform.Apply(patches.AsSpan(r * length, length), 3, 32, v, turned.AsSpan((r * 8 + v) * length, length));
         var each = new InMemoryDataView(SchemaExtensions.Create([SchemaColumns.Create("Patch", ColumnTypes.FloatTensor(3, 32, 32))]), 16,
             new Dictionary<string, Array> { ["Patch"] = turned });
-        var expected = Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(each).Transform(each), "Embedding");
+        var expected = PatchViews.Column(Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(each).Transform(each), "Embedding");
         Assert.Equal(expected.Length, views.Length);
         for (int i = 0; i < views.Length; i++) Assert.Equal(expected[i], views[i], 4);
         for (int r = 0; r < 2; r++)
@@ -363,17 +351,17 @@ public class FeaturizeOnnxTests
         using var folder = new TempFolder();
         Ml.SpatialExpression().SaveModel(transformer, data.Schema, folder.File("views.zip"));
         var loaded = Ml.SpatialExpression().LoadModel(folder.File("views.zip"), out _);
-        Assert.Equal(views, Column(loaded.Transform(data), "Views"));
+        Assert.Equal(views, PatchViews.Column(loaded.Transform(data), "Views"));
     }
 
     [Fact]
     public void FeaturizeOnnx_Disposed_RefusesToRun()
     {
-        var data = Patches(1, 224);
+        var data = PatchViews.Patches(1, 224);
         var transformer = Ml.Transforms.FeaturizeOnnx("Embedding", "Patch", TinyVit).Fit(data);
-        Assert.Single(Column(transformer.Transform(data), "Embedding").Chunk(64));
+        Assert.Single(PatchViews.Column(transformer.Transform(data), "Embedding").Chunk(64));
         transformer.Dispose();
-        Assert.Throws<ObjectDisposedException>(() => Column(transformer.Transform(data), "Embedding"));
+        Assert.Throws<ObjectDisposedException>(() => PatchViews.Column(transformer.Transform(data), "Embedding"));
     }
 
     private static byte[] CacheFile(float[] values)
@@ -391,29 +379,29 @@ public class FeaturizeOnnxTests
     {
         using var folder = new TempFolder();
         string cache = folder.File("cache");
-        var data = Patches(1, 224);
+        var data = PatchViews.Patches(1, 224);
         FeaturizeOnnxTransformer Fresh() => Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("Embedding", "Patch",
             [new OnnxEncoderOptions(TinyVit)], CacheDirectory: cache)).Fit(data);
 
-        var computed = Column(Fresh().Transform(data), "Embedding");
+        var computed = PatchViews.Column(Fresh().Transform(data), "Embedding");
         string entry = Assert.Single(Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories));
         Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
         Assert.Empty(Directory.GetFiles(cache, "*.tmp", SearchOption.AllDirectories));
 
         // A hit: identical values, read from the file, not recomputed.
-        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(computed, PatchViews.Column(Fresh().Transform(data), "Embedding"));
         var planted = Enumerable.Range(0, 64).Select(i => (float)i).ToArray();
         File.WriteAllBytes(entry, CacheFile(planted));
-        Assert.Equal(planted, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(planted, PatchViews.Column(Fresh().Transform(data), "Embedding"));
 
         // Short, then bit-flipped entries: ignored, recomputed and rewritten.
         File.WriteAllBytes(entry, CacheFile(computed)[..100]);
-        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(computed, PatchViews.Column(Fresh().Transform(data), "Embedding"));
         Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
         var flipped = CacheFile(computed);
         flipped[20] ^= 0x40;
         File.WriteAllBytes(entry, flipped);
-        Assert.Equal(computed, Column(Fresh().Transform(data), "Embedding"));
+        Assert.Equal(computed, PatchViews.Column(Fresh().Transform(data), "Embedding"));
         Assert.Equal(CacheFile(computed), File.ReadAllBytes(entry));
     }
 
@@ -422,11 +410,11 @@ public class FeaturizeOnnxTests
     {
         using var folder = new TempFolder();
         string cache = folder.File("cache");
-        var data = Patches(2, 224);
-        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
-        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit, Pooling: OnnxPooling.Mean)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
-        var other = Patches(2, 224, seed: 2);
-        Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
+        var data = PatchViews.Patches(2, 224);
+        PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit, Pooling: OnnxPooling.Mean)], CacheDirectory: cache)).Fit(data).Transform(data), "E");
+        var other = PatchViews.Patches(2, 224, seed: 2);
+        PatchViews.Column(Ml.Transforms.FeaturizeOnnx(new FeaturizeOnnxOptions("E", "Patch", [new(TinyVit)], CacheDirectory: cache)).Fit(other).Transform(other), "E");
         Assert.Equal(6, Directory.GetFiles(cache, "*.f32", SearchOption.AllDirectories).Length);
     }
 
