@@ -72,7 +72,7 @@ static void Throughput(int steps, int threads, int[] workerCounts)
     })
     {
         using var generator = new Generator(1);
-        using var model = StemDiffusionEstimator.CreateDenoiser(options, genes, condition, generator);
+        using var model = StemDiffusionEstimator.CreateDenoiser(options, genes, new ConditionLayout(condition, []), generator);
         using var diffusion = new GaussianDiffusion(1000);
         using var optimizer = new AdamW(model.Parameters(), 1e-4, weightDecay: 0);
         using var ema = new ExponentialMovingAverage(model, 0.9999);

@@ -57,12 +57,13 @@ public sealed record PipelineSettings(
 
     /// <summary>
     /// Trainers the command line offers: ridge, hest-ridge (HEST-Benchmark's linear probe), mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
-    /// stem-dit (Stem's DiT denoiser, its own CPU preset) and stem-fast (an alias of stem kept for compatibility).
+    /// stem-dit (Stem's DiT denoiser, its own CPU preset), stem-fast (an alias of stem kept for compatibility) and hisdiff
+    /// (the stem preset conditioned on the 9 and 49 nearest spots by HisDiff's attention fusion).
     /// </summary>
-    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "hest-ridge", "mlp", "stem", "stem-dit", "stem-fast"];
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "hest-ridge", "mlp", "stem", "stem-dit", "stem-fast", "hisdiff"];
 
-    /// <summary>True for the names of diffusion (Stem) trainers: stem, stem-dit and the alias stem-fast.</summary>
-    public static bool IsDiffusionTrainer(string trainer) => trainer is "stem" or "stem-dit" or "stem-fast";
+    /// <summary>True for the names of diffusion trainers: stem, stem-dit, the alias stem-fast, and hisdiff.</summary>
+    public static bool IsDiffusionTrainer(string trainer) => trainer is "stem" or "stem-dit" or "stem-fast" or "hisdiff";
 
     /// <summary>True when patches are embedded by ONNX encoders rather than the morphology featurizer.</summary>
     public bool UsesOnnx => Encoders is { Count: > 0 };
@@ -84,10 +85,10 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
-        new("epochs", "training epochs for mlp and stem/stem-dit (default: the trainer's own)", "N"),
-        new("context", "regressors: also use the mean features of each spot's K nearest spots of its section (HisDiff uses 9 and 49)", "K", "0"),
-        new("prior", "stem/stem-dit only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
+        new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility) | hisdiff (the stem preset conditioned on each spot's 9 and 49 nearest spots by HisDiff's attention fusion); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
+        new("epochs", "training epochs for mlp and the diffusion trainers (default: the trainer's own)", "N"),
+        new("context", "regressors: also use the mean features of each spot's K nearest spots of its section (--trainer hisdiff attends to the 9 and 49 nearest by itself)", "K", "0"),
+        new("prior", "diffusion trainers only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
         new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; any featurizer)", "NAME", "none"),
         .. SamplingSettings.CommandOptions,
         new("featurizer", "featurizer: morphology | onnx (your encoder: --encoder) | resnet18 (ML.NET's pretrained ImageNet ResNet18, 512 features, installed by scripts/setup.sh)", "NAME", "morphology"),
@@ -180,7 +181,7 @@ public sealed record PipelineSettings(
         if (settings.Pca < 0) throw new UsageException("--pca must be ≥ 0");
         if (settings.ContextNeighbours is < 0 or > 1024) throw new UsageException("--context must be a number of spots from 0 to 1024");
         if (settings.ContextNeighbours > 0 && trainer.Split(',').All(IsDiffusionTrainer))
-            throw new UsageException("--context applies to the regressors (ridge, hest-ridge, mlp); the diffusion trainers take no context yet");
+            throw new UsageException("--context applies to the regressors (ridge, hest-ridge, mlp); for context in diffusion use --trainer hisdiff (9 and 49 nearest spots)");
         return settings;
     }
 

@@ -55,7 +55,16 @@ public static class StandardPipeline
     private static IEnumerable<IEstimator<ITransformer>> ModelSteps(MLContext ctx, PipelineSettings settings)
     {
         var steps = new List<IEstimator<ITransformer>>();
-        if (settings.DihedralViews && !IsDiffusion(settings)) steps.Add(ctx.Transforms.SelectView("Features", FeatureViews));
+        bool hisDiff = settings.Trainer == "hisdiff";
+        if (settings.DihedralViews && (!IsDiffusion(settings) || hisDiff)) steps.Add(ctx.Transforms.SelectView("Features", FeatureViews));
+        if (hisDiff)
+        {
+            // HisDiff's two context sets: the 9 and the 49 nearest spots of the section (the spot itself included).
+            var columns = StemDiffusionOptions.DefaultContextColumns;
+            var sizes = StemDiffusionOptions.DefaultContextSizes;
+            for (int set = 0; set < columns.Count; set++)
+                steps.Add(ctx.Transforms.NeighbourContext(new NeighbourContextOptions(columns[set], "Features", sizes[set])));
+        }
         if (settings.ContextNeighbours > 0 && !IsDiffusion(settings))
         {
             // The neighbourhood's mean features next to the spot's own: ridge/MLP see [own, context] as "Features".
@@ -85,16 +94,22 @@ public static class StandardPipeline
         "hest-ridge" => ctx.SpatialExpression().Trainers.Ridge(RidgeOptions.Hest()),
         "mlp" => ctx.SpatialExpression().Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
         "stem" or "stem-dit" or "stem-fast" => ctx.SpatialExpression().Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
+        "hisdiff" => ctx.SpatialExpression().Trainers.HisDiff("Expression", "Features", null, "Score", DiffusionOptions(settings)),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
 
     /// <summary>
     /// <see cref="StemDiffusionOptions.Cpu"/> (residual-MLP denoiser) for "stem" and its alias "stem-fast";
-    /// <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit".
+    /// <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit"; <see cref="StemDiffusionOptions.HisDiff"/> for "hisdiff".
     /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
     {
-        var preset = settings.Trainer == "stem-dit" ? StemDiffusionOptions.CpuDit : StemDiffusionOptions.Cpu;
+        var preset = settings.Trainer switch
+        {
+            "stem-dit" => StemDiffusionOptions.CpuDit,
+            "hisdiff" => StemDiffusionOptions.HisDiff,
+            _ => StemDiffusionOptions.Cpu,
+        };
         var options = preset with
         {
             Epochs = settings.Epochs ?? preset.Epochs,
@@ -124,7 +139,8 @@ public static class StandardPipeline
     public static string Describe(ITransformer trainer) => trainer switch
     {
         RidgeTransformer r => $"ridge: {r.FeatureCount} features → {r.OutputCount} genes, alpha {r.Alpha:G3}",
-        StemDiffusionTransformer d => $"Stem diffusion ({d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}" +
+        StemDiffusionTransformer d => $"{(d.Options.HasContext ? $"HisDiff diffusion (context of {string.Join(" and ", d.ContextSizes)} spots, " : "Stem diffusion (")}" +
+            $"{d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}" +
             $"{(d.Options.MeanPrior == MeanPrior.Ridge ? ", ridge mean prior" : "")}): " +
             $"{d.FeatureCount} features → {d.GeneCount} genes, {d.ParameterCount} parameters; sampler {d.Options.Sampler}, {d.Options.EffectiveSteps} steps, {d.Options.Draws} draws",
         MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",

@@ -69,4 +69,29 @@ public static class TrainersCatalogExtensions
         var o = (options ?? StemDiffusionOptions.Cpu) with { LabelColumn = labelColumn, FeatureColumn = featureColumn, OutputColumn = outputColumn };
         return new(o with { Seed = o.Seed ?? catalog.Owner.NextSeed() }, catalog.Owner.Progress);
     }
+
+    /// <summary>
+    /// HisDiff: the Stem diffusion conditioned on the attention fusion of the spot's embedding with its neighbourhood's
+    /// (<see cref="StemDiffusionOptions.ContextColumns"/>, e.g. the 9 and 49 nearest spots that two
+    /// <c>ml.Transforms.NeighbourContext</c> steps add). Same samplers, outputs, save/load and ONNX export as
+    /// <see cref="StemDiffusion"/>. <paramref name="options"/> defaults to <see cref="StemDiffusionOptions.HisDiff"/> (CPU);
+    /// <see cref="StemDiffusionOptions.HisDiffPaper"/> is the published configuration.
+    /// </summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumn">Target expression vector.</param>
+    /// <param name="featureColumn">The spot's embedding [D].</param>
+    /// <param name="contextColumns">Context columns [k, D], each with its <c>{name}Mask</c> [k]; null keeps the options' (by default
+    /// <see cref="StemDiffusionOptions.DefaultContextColumns"/>).</param>
+    /// <param name="outputColumn">Predicted expression (mean of the draws).</param>
+    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.HisDiff"/>.</param>
+    /// <exception cref="ArgumentException">An option is out of range, or no context column is given.</exception>
+    public static StemDiffusionEstimator HisDiff(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
+        string featureColumn = "Features", IReadOnlyList<string>? contextColumns = null, string outputColumn = "Score", StemDiffusionOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var o = options ?? StemDiffusionOptions.HisDiff;
+        o = o with { ContextColumns = contextColumns ?? o.ContextColumns ?? StemDiffusionOptions.DefaultContextColumns };
+        if (!o.HasContext) throw new ArgumentException("HisDiff needs at least one context column.", nameof(contextColumns));
+        return catalog.StemDiffusion(labelColumn, featureColumn, outputColumn, o);
+    }
 }

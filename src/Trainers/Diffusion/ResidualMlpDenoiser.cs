@@ -15,18 +15,19 @@ internal sealed class ResidualMlpDenoiser : Module, IDenoiser
 {
     private readonly Linear _xEmbedder;
     private readonly TimestepEmbedder _tEmbedder;
-    private readonly Sequential _yEmbedder;
+    private readonly TensorModule _yEmbedder;
     private readonly (Sequential Modulation, Linear Fc1, Linear Fc2)[] _blocks;
     private readonly Sequential _finalModulation;
     private readonly Linear _finalLinear;
 
-    public ResidualMlpDenoiser(int genes, int conditionSize, int hidden, int width, int depth, Generator generator)
+    public ResidualMlpDenoiser(int genes, int conditionSize, int hidden, int width, int depth, Generator generator,
+        Func<TensorModule>? conditionNetwork = null)
     {
         GeneCount = genes;
         ConditionSize = conditionSize;
         _xEmbedder = RegisterModule("x_embedder", ParameterInit.XavierUniform(new Linear(genes, width, generator), generator));
         _tEmbedder = RegisterModule("t_embedder", new TimestepEmbedder(hidden, generator));
-        _yEmbedder = RegisterModule("y_embedder", ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
+        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
         var blocks = RegisterModule("blocks", new ModuleGroup());
         _blocks = new (Sequential, Linear, Linear)[depth];
         for (int i = 0; i < depth; i++)

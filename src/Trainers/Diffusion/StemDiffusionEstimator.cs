@@ -72,6 +72,13 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var levels = o.EffectiveIntervalLevels;
         Check(levels.All(l => l > 0 && l < 1), $"interval levels must be in (0, 1), got [{string.Join(", ", levels)}].");
         Check(levels.Select(StemDiffusionTransformer.LevelSuffix).Distinct().Count() == levels.Count, "interval levels must differ in whole percent.");
+        var contexts = o.ContextColumns ?? [];
+        Check(contexts.All(c => !string.IsNullOrWhiteSpace(c)), "context column names must not be blank.");
+        Check(contexts.Distinct(StringComparer.Ordinal).Count() == contexts.Count && !contexts.Contains(o.FeatureColumn, StringComparer.Ordinal),
+            "context columns must differ from each other and from the feature column.");
+        Check(o.ContextHeads >= 1, $"context attention heads must be ≥ 1, got {o.ContextHeads}.");
+        Check(o.ContextAttentionWidth is null || (o.ContextAttentionWidth >= 1 && o.ContextAttentionWidth % o.ContextHeads == 0),
+            $"the context attention width ({o.ContextAttentionWidth}) must be a positive multiple of the heads ({o.ContextHeads}).");
     }
 
     /// <inheritdoc />
@@ -83,6 +90,11 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         ArgumentNullException.ThrowIfNull(inputSchema);
         var label = inputSchema.RequireKind(_options.LabelColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
         inputSchema.RequireKind(_options.FeatureColumn, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        foreach (string context in _options.ContextColumns ?? [])
+        {
+            inputSchema.RequireKind(context, nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+            inputSchema.RequireKind(ConditionLayout.MaskColumn(context), nameof(StemDiffusionEstimator), ColumnKind.FloatTensor);
+        }
         if (label.Kind != SchemaShape.Column.VectorKind.Vector)
             return inputSchema.WithCopy(label, _options.OutputColumn);
         // Any known gene count gives the shapes of the fitted sizes (shapes keep no sizes).
@@ -102,7 +114,31 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             throw new SchemaMismatchException(_options.FeatureColumn, "a float vector [D] or views × features [A, D]", features.Type.ToString(), nameof(StemDiffusionEstimator));
         if (label.Type.Dimensions.Count > 1)
             throw new SchemaMismatchException(_options.LabelColumn, "a float vector of genes", label.Type.ToString(), nameof(StemDiffusionEstimator));
+        if (_options.HasContext && features.Type.Dimensions.Count != 1)
+            throw new SchemaMismatchException(_options.FeatureColumn, "one embedding [D] (HisDiff takes no augmented views; select view 0 first)",
+                features.Type.ToString(), nameof(StemDiffusionEstimator));
         return (label, features);
+    }
+
+    /// <summary>The condition layout of <paramref name="schema"/>'s columns: embedding width D and, for HisDiff, the k of every
+    /// context column, which must be <c>[k, D]</c> with a <c>[k]</c> mask.</summary>
+    /// <exception cref="SchemaMismatchException">A context or mask column has the wrong shape.</exception>
+    internal static ConditionLayout Layout(StemDiffusionOptions options, DataViewSchema schema, int embedding, string component)
+    {
+        var sizes = new List<int>();
+        foreach (string name in options.ContextColumns ?? [])
+        {
+            var context = schema.RequireKind(name, component, ColumnKind.FloatTensor);
+            var dims = context.Type.Dimensions;
+            if (dims.Count != 2 || dims[1] != embedding || dims[0] < 1)
+                throw new SchemaMismatchException(name, $"a context of k spots × {embedding} features [k, {embedding}] (NeighbourContext without pooling)",
+                    context.Type.ToString(), component);
+            var mask = schema.RequireKind(ConditionLayout.MaskColumn(name), component, ColumnKind.FloatTensor);
+            if (mask.Type.Dimensions.Count != 1 || mask.Type.Size != dims[0])
+                throw new SchemaMismatchException(mask.Name, $"the context's mask [{dims[0]}]", mask.Type.ToString(), component);
+            sizes.Add(dims[0]);
+        }
+        return new ConditionLayout(embedding, sizes);
     }
 
     /// <inheritdoc />
@@ -117,16 +153,20 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         int views = dims.Count == 2 ? dims[0] : 1, d = dims.Count == 0 ? 0 : dims[^1], g = labelColumn.Type.Size;
         if (d < 1 || g < 1) throw new InvalidDataException($"StemDiffusion needs non-empty feature and label vectors, got {d} features and {g} genes.");
 
-        var (xs, ys) = Read(input, views * d, g);
+        var layout = Layout(_options, input.Schema, d, nameof(StemDiffusionEstimator));
+        var (own, conditions, ys) = Read(input, layout, views, g);
         int n = ys.Length / g;
         if (n < 2) throw new InvalidDataException($"StemDiffusion needs at least 2 training rows, got {n}.");
-        if (!xs.All(float.IsFinite)) throw new InvalidDataException($"StemDiffusion: column '{_options.FeatureColumn}' contains NaN or infinite values.");
+        if (!own.All(float.IsFinite)) throw new InvalidDataException($"StemDiffusion: column '{_options.FeatureColumn}' contains NaN or infinite values.");
         if (!ys.All(float.IsFinite)) throw new InvalidDataException($"StemDiffusion: column '{_options.LabelColumn}' contains NaN or infinite values.");
 
         if (_options.Threads is { } threads) TorchThreads.Set(threads);
         int seed = _options.Seed ?? 0;
         var allViews = Enumerable.Range(0, n * views).ToArray();
-        var featureScaling = _options.StandardizeFeatures ? Standardization.Fit(xs, d, allViews) : Standardization.Identity(d);
+        // HisDiff's context slots are embeddings of the same kind as the spot's own: they share its statistics.
+        var featureScaling = layout.Tile(_options.StandardizeFeatures ? Standardization.Fit(own, d, allViews) : Standardization.Identity(d));
+        var xs = conditions ?? own;
+        int c = layout.Width;
         var labelScaling = _options.StandardizeLabels ? Standardization.Fit(ys, g, Enumerable.Range(0, n).ToArray()) : Standardization.Identity(g);
         var (labelMin, labelMax) = Range(ys, g);
         featureScaling.Apply(xs);
@@ -136,24 +176,24 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         if (_options.MeanPrior == MeanPrior.Ridge)
         {
             using var priorScope = _progress.Start($"fitting the ridge mean prior ({_options.PriorFolds}-fold cross-fitted)", 1);
-            (prior, priorMeans) = RidgePrior.Fit(xs, ys, n, views, d, g, _options.PriorFolds, seed);
+            (prior, priorMeans) = RidgePrior.Fit(xs, ys, n, views, c, g, _options.PriorFolds, seed);
             priorScope.Advance();
         }
 
         int stepsPerEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
         double emaDecay = _options.EmaDecay ?? Math.Clamp(1 - 10.0 / ((double)stepsPerEpoch * _options.Epochs), 0, 0.999);
-        string fingerprint = Fingerprint(n, views, d, g, seed, emaDecay);
+        string fingerprint = Fingerprint(n, views, c, g, seed, emaDecay);
 
-        using var x = Tensor.FromArray(xs, [(long)n * views, d]);
+        using var x = Tensor.FromArray(xs, [(long)n * views, c]);
         using var y = Tensor.FromArray(ys, [n, g]);
         // With a mean prior the diffusion learns residuals: label minus the out-of-fold prior mean of the drawn view.
         using var priorMean = priorMeans is null ? null : Tensor.FromArray(priorMeans, [(long)n * views, g]);
         using var diffusion = new GaussianDiffusion(_options.DiffusionSteps);
         Module network, predictor;
         using (var init = new Generator(SeedMixer.Mix(seed, 0, 0)))
-            network = CreateDenoiser(_options, g, d, init);
+            network = CreateDenoiser(_options, g, layout, init);
         using (var init = new Generator(SeedMixer.Mix(seed, 0, 0)))
-            predictor = CreateDenoiser(_options, g, d, init);
+            predictor = CreateDenoiser(_options, g, layout, init);
         try
         {
             using var _ = network;
@@ -180,7 +220,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             var parameters = network.Parameters().ToArray();
             int workers = _options.EffectiveWorkers;
             var watch = Stopwatch.StartNew();
-            using (var scope = _progress.Start("training Stem diffusion", _options.Epochs))
+            using (var scope = _progress.Start(_options.HasContext ? "training HisDiff diffusion" : "training Stem diffusion", _options.Epochs))
             {
                 if (start > 0) scope.Advance(start);
                 for (int epoch = start + 1; epoch <= _options.Epochs; epoch++)
@@ -235,7 +275,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             }
             ema.CopyTo(predictor);
             var summary = new StemDiffusionTrainingSummary(_options.Epochs, lastLoss, resumed, emaDecay, network.ParameterCount);
-            return new StemDiffusionTransformer(_options with { Seed = seed }, views, d, g, labelColumn.SlotNames?.ToArray(),
+            return new StemDiffusionTransformer(_options with { Seed = seed }, views, layout, g, labelColumn.SlotNames?.ToArray(),
                 featureScaling, labelScaling, labelMin, labelMax, prior, predictor, summary);
         }
         catch
@@ -275,27 +315,46 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         return JsonSerializer.Serialize(new { Options = relevant, Rows = rows, Views = views, Features = d, Genes = g });
     }
 
-    /// <summary>Creates the configured denoiser; it is both a <see cref="Module"/> and an <see cref="IDenoiser"/>.</summary>
-    internal static Module CreateDenoiser(StemDiffusionOptions o, int genes, int conditionSize, Generator generator) => o.Denoiser switch
+    /// <summary>Creates the configured denoiser; it is both a <see cref="Module"/> and an <see cref="IDenoiser"/>. With context
+    /// sets (HisDiff) its condition network is the <see cref="ContextFusion"/> of the layout's parts.</summary>
+    internal static Module CreateDenoiser(StemDiffusionOptions o, int genes, ConditionLayout layout, Generator generator)
     {
-        DenoiserKind.Dit => new StemDit(genes, conditionSize, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator),
-        DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, conditionSize, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator),
-        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Denoiser, "Unknown denoiser."),
-    };
+        Func<TensorModule>? fusion = layout.HasContext
+            ? () => new ContextFusion(layout, o.ContextHeads, o.EffectiveContextAttentionWidth(layout.Embedding), o.HiddenSize, generator)
+            : null;
+        return o.Denoiser switch
+        {
+            DenoiserKind.Dit => new StemDit(genes, layout.Width, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator, fusion),
+            DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, layout.Width, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator, fusion),
+            _ => throw new ArgumentOutOfRangeException(nameof(o), o.Denoiser, "Unknown denoiser."),
+        };
+    }
 
-    private (float[] Features, float[] Labels) Read(IDataView input, int width, int g)
+    /// <summary>The training rows: the feature column [rows · views, D], HisDiff's assembled condition rows [rows, C] (null
+    /// without context columns), and the labels [rows, G].</summary>
+    private (float[] Features, float[]? Conditions, float[] Labels) Read(IDataView input, ConditionLayout layout, int views, int g)
     {
         var xs = new List<float>();
+        var conditions = layout.HasContext ? new List<float>() : null;
         var ys = new List<float>();
+        var contexts = _options.ContextColumns ?? [];
+        int width = views * layout.Embedding;
         using var scope = _progress.Start("reading training features", input.GetRowCount());
-        foreach (var batch in input.ReadBatches([_options.FeatureColumn, _options.LabelColumn], 256))
+        string[] columns = [_options.FeatureColumn, _options.LabelColumn, .. contexts, .. contexts.Select(ConditionLayout.MaskColumn)];
+        foreach (var batch in input.ReadBatches(columns, 256))
         {
-            xs.AddRange(batch.GetFloats(_options.FeatureColumn));
+            var features = batch.GetFloats(_options.FeatureColumn);
+            if (conditions is not null)
+            {
+                var (values, masks) = ConditionLayout.Read(batch, contexts);
+                conditions.AddRange(layout.Assemble(batch.RowCount, features, values, masks, contexts, ys.Count / g));
+            }
+            xs.AddRange(features);
             ys.AddRange(batch.GetFloats(_options.LabelColumn));
             scope.Advance(batch.RowCount);
         }
         if (xs.Count % width != 0 || ys.Count % g != 0 || xs.Count / width != ys.Count / g)
             throw new InvalidDataException($"StemDiffusion: {xs.Count} feature values and {ys.Count} label values do not form rows of {width} and {g}.");
-        return (xs.ToArray(), ys.ToArray());
+        return (xs.ToArray(), conditions?.ToArray(), ys.ToArray());
     }
 }

@@ -54,6 +54,13 @@ namespace MlNetStem.Trainers.Diffusion;
 /// its width on each side (IDDPM's clip_denoised with data-derived bounds); keeps few-step samplers of a barely trained
 /// model from producing absurd values.</param>
 /// <param name="PredictionBatchSpots">Spots denoised together (batch = spots × draws).</param>
+/// <param name="ContextColumns">HisDiff: context columns <c>[k, D]</c> with their <c>{name}Mask</c> <c>[k]</c> columns (as
+/// <c>NeighbourContext</c> writes them, e.g. the 9 and the 49 nearest spots). When set, the condition network is HisDiff's
+/// attention fusion (<see cref="ContextHeads"/>) of the spot's own embedding with each set, instead of Stem's MLP; null or
+/// empty is Stem.</param>
+/// <param name="ContextHeads">Attention heads of the context fusion (8 in HisDiff).</param>
+/// <param name="ContextAttentionWidth">Width of the fusion's queries, keys and values; null means the embedding width D
+/// (HisDiff) rounded up to a multiple of <see cref="ContextHeads"/>.</param>
 public sealed record StemDiffusionOptions(
     string LabelColumn = "Expression",
     string FeatureColumn = "Features",
@@ -88,8 +95,41 @@ public sealed record StemDiffusionOptions(
     bool OutputDraws = false,
     IReadOnlyList<double>? IntervalLevels = null,
     int PredictionBatchSpots = 64,
-    bool ClipDenoised = true)
+    bool ClipDenoised = true,
+    IReadOnlyList<string>? ContextColumns = null,
+    int ContextHeads = 8,
+    int? ContextAttentionWidth = null)
 {
+    /// <summary>The context columns of <see cref="HisDiff"/> and <see cref="HisDiffPaper"/>: the 9 nearest spots
+    /// (HisDiff's "neighbour" context) and the 49 nearest (its "global" context).</summary>
+    public static IReadOnlyList<string> DefaultContextColumns { get; } = ["NeighbourContext", "GlobalContext"];
+
+    /// <summary>Spots in each of <see cref="DefaultContextColumns"/>, the spot itself included: 9 and 49.</summary>
+    public static IReadOnlyList<int> DefaultContextSizes { get; } = [9, 49];
+
+    /// <summary>
+    /// HisDiff as published (wenwenmin/HisDiff): Stem's DiT (12 blocks, hidden 384, 12 heads) conditioned on the attention
+    /// fusion of the spot's embedding with its 9 and 49 nearest spots (8 heads), raw log2(x+1) targets and features,
+    /// AdamW 1e-4, batch 128, 2000 epochs, no weight averaging, 1000-step DDPM with one draw per spot. Needs a GPU.
+    /// </summary>
+    public static StemDiffusionOptions HisDiffPaper { get; } = new(Depth: 12, HiddenSize: 384, Heads: 12, LearningRate: 1e-4,
+        BatchSize: 128, Epochs: 2000, EmaDecay: 0, StandardizeFeatures: false, StandardizeLabels: false, Sampler: DiffusionSampler.Ddpm,
+        Draws: 1, ClipDenoised: false, ContextColumns: DefaultContextColumns);
+
+    /// <summary>
+    /// HisDiff on CPU: the <see cref="Cpu"/> preset (residual-MLP denoiser, its optimizer and sampler, 20 antithetic draws
+    /// for a mean and an uncertainty) with HisDiff's context fusion over the 9 and 49 nearest spots.
+    /// </summary>
+    public static StemDiffusionOptions HisDiff => Cpu with { ContextColumns = DefaultContextColumns };
+
+    /// <summary>Whether the condition includes context sets (HisDiff).</summary>
+    [JsonIgnore]
+    public bool HasContext => ContextColumns is { Count: > 0 };
+
+    /// <summary>The context attention width in effect for embeddings of width <paramref name="embedding"/>.</summary>
+    public int EffectiveContextAttentionWidth(int embedding) =>
+        ContextAttentionWidth ?? (embedding + ContextHeads - 1) / ContextHeads * ContextHeads;
+
     /// <summary>Interval levels used when <see cref="IntervalLevels"/> is null: 0.8 and 0.9.</summary>
     public static IReadOnlyList<double> DefaultIntervalLevels { get; } = [0.8, 0.9];
 

@@ -63,8 +63,18 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             (o.OutputColumn + "Lower", o.OutputColumn + "Lower" + LevelSuffix(levels[0])),
             (o.OutputColumn + "Upper", o.OutputColumn + "Upper" + LevelSuffix(levels[0])),
         };
-        OnnxStockSaver.Save(ctx, onnx, (Export.StemOnnxExporter.EmbeddingInput, SchemaColumns.Create(o.FeatureColumn, ColumnTypes.FloatTensor(FeatureCount))),
-            outputs, aliases);
+        var inputs = new List<(string, DataViewSchema.DetachedColumn)>
+        {
+            (Export.StemOnnxExporter.EmbeddingInput, SchemaColumns.Create(o.FeatureColumn, ColumnTypes.FloatTensor(FeatureCount))),
+        };
+        for (int set = 0; set < Layout.ContextSizes.Length; set++)
+        {
+            string name = o.ContextColumns![set];
+            int k = Layout.ContextSizes[set];
+            inputs.Add((Export.StemOnnxExporter.ContextInput(set), SchemaColumns.Create(name, ColumnTypes.FloatTensor(k, FeatureCount))));
+            inputs.Add((Export.StemOnnxExporter.ContextMaskInput(set), SchemaColumns.Create(ConditionLayout.MaskColumn(name), ColumnTypes.FloatTensor(k))));
+        }
+        OnnxStockSaver.Save(ctx, onnx, inputs, outputs, aliases);
     }
 
     /// <summary>
@@ -96,7 +106,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
                 // Per denoised row: x, noise, ε, v, x0, mean and the step's temporaries over genes; the expanded condition
                 // and its embedding; the hidden activations of the blocks kept alive by the step scope. Calibrated on the
                 // CPU preset (50 genes, 1,000 draws: 2.8 GB measured peak for sampling, this estimate 2.5 GB + the draws).
-                long perRow = (24 * g + 2L * FeatureCount + 8L * o.HiddenSize + 12 * width) * sizeof(float);
+                long perRow = (24 * g + 2L * ConditionWidth + 8L * o.HiddenSize + 12 * width) * sizeof(float);
                 long torch = workers * groupSpots * k * perRow;
                 return draws + summaries + torch;
             }
@@ -135,10 +145,13 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     /// <summary>The ridge mean the diffusion is centred on (<see cref="MeanPrior.Ridge"/>), or null.</summary>
     internal RidgePrior? Prior { get; }
 
-    internal StemDiffusionTransformer(StemDiffusionOptions options, int views, int featureCount, int geneCount, string[]? genes,
+    internal StemDiffusionTransformer(StemDiffusionOptions options, int views, ConditionLayout layout, int geneCount, string[]? genes,
         Standardization featureScaling, Standardization labelScaling, float[] labelMin, float[] labelMax, RidgePrior? prior, Module network,
         StemDiffusionTrainingSummary summary)
     {
+        int featureCount = layout.Width;
+        if (layout.ContextSizes.Length != (options.ContextColumns?.Count ?? 0))
+            throw new ArgumentException($"{layout.ContextSizes.Length} context sizes for {options.ContextColumns?.Count ?? 0} context columns.");
         if (prior is not null && (prior.Ridge.Features != featureCount || prior.Ridge.Outputs != geneCount
             || prior.ResidualMin.Length != geneCount || prior.ResidualMax.Length != geneCount))
             throw new ArgumentException($"The mean prior maps {prior.Ridge.Features} features to {prior.Ridge.Outputs} genes, expected {featureCount} → {geneCount}.");
@@ -146,10 +159,10 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             throw new ArgumentException($"Label ranges of {labelMin.Length}/{labelMax.Length} values for {geneCount} genes.");
         if (genes is not null && genes.Length != geneCount) throw new ArgumentException($"{genes.Length} gene names for {geneCount} genes.");
         if (featureScaling.Width != featureCount || labelScaling.Width != geneCount)
-            throw new ArgumentException($"Standardization widths {featureScaling.Width}/{labelScaling.Width} do not match {featureCount} features/{geneCount} genes.");
+            throw new ArgumentException($"Standardization widths {featureScaling.Width}/{labelScaling.Width} do not match {featureCount} condition values/{geneCount} genes.");
         Options = options;
         Views = views;
-        FeatureCount = featureCount;
+        Layout = layout;
         GeneCount = geneCount;
         _genes = genes;
         _featureScaling = featureScaling;
@@ -169,7 +182,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         source._owners.Add();
         Options = options;
         Views = source.Views;
-        FeatureCount = source.FeatureCount;
+        Layout = source.Layout;
         GeneCount = source.GeneCount;
         _genes = source._genes;
         _featureScaling = source._featureScaling;
@@ -190,7 +203,16 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     public int Views { get; }
 
     /// <summary>Embedding width D.</summary>
-    public int FeatureCount { get; }
+    public int FeatureCount => Layout.Embedding;
+
+    /// <summary>k of each HisDiff context column (<see cref="StemDiffusionOptions.ContextColumns"/>); empty for Stem.</summary>
+    public IReadOnlyList<int> ContextSizes => Layout.ContextSizes;
+
+    /// <summary>How the condition rows are laid out (embedding, context sets, masks).</summary>
+    internal ConditionLayout Layout { get; }
+
+    /// <summary>Values per condition row: D for Stem, the embedding, every context slot and the masks for HisDiff.</summary>
+    internal int ConditionWidth => Layout.Width;
 
     /// <summary>Number of predicted genes.</summary>
     public int GeneCount { get; }
@@ -268,6 +290,14 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         if (input is not { } feature || feature.Type.Kind != ColumnKind.FloatTensor || feature.Type.Dimensions.Count is 0 or > 2
             || feature.Type.Dimensions[^1] != FeatureCount)
             throw new SchemaMismatchException(Options.FeatureColumn, expected, input?.Type.ToString(), ComponentName);
+        if (Layout.HasContext)
+        {
+            var given = StemDiffusionEstimator.Layout(Options, inputSchema, FeatureCount, ComponentName);
+            for (int set = 0; set < Layout.ContextSizes.Length; set++)
+                if (given.ContextSizes[set] != Layout.ContextSizes[set])
+                    throw new SchemaMismatchException(Options.ContextColumns![set], $"the {Layout.ContextSizes[set]} spots the model was trained with",
+                        $"{given.ContextSizes[set]} spots", ComponentName);
+        }
         if (inputSchema.Find(Options.LabelColumn) is { } label && label.Type.Kind == ColumnKind.FloatTensor)
         {
             if (label.Type.Size != GeneCount)
@@ -306,7 +336,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
                 $"{GeneCount:N0} genes need {FormatBytes(bytes)} per prediction batch, more than the {FormatBytes(MaxPredictionBatchBytes)} this process can allocate; " +
                 "use fewer draws (or a smaller PredictionBatchSpots).");
         int cursorBatch = (int)Math.Min((long)options.PredictionBatchSpots * options.EffectiveWorkers, int.MaxValue);
-        return new MappedDataView(input, produced, [options.FeatureColumn], () => new Mapper(this, options, views), cursorBatch);
+        var contexts = options.ContextColumns ?? [];
+        string[] dependencies = [options.FeatureColumn, .. contexts, .. contexts.Select(ConditionLayout.MaskColumn)];
+        return new MappedDataView(input, produced, dependencies, () => new Mapper(this, options, views), cursorBatch);
     }
 
     private sealed class Mapper(StemDiffusionTransformer owner, StemDiffusionOptions options, int views) : IBatchMapper
@@ -315,9 +347,8 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
 
         public IReadOnlyDictionary<string, Array> Map(DataBatch input, IReadOnlyCollection<string> produce)
         {
-            var features = input.GetFloats(options.FeatureColumn);
             int rows = input.RowCount;
-            var draws = owner.Sample(features, views, rows, _row, options);
+            var draws = owner.Sample(owner.Condition(input, views, _row, options), rows, _row, options);
             _row += rows;
             var all = owner.Summarize(draws, rows, options);
             return all.Where(p => produce.Contains(p.Key)).ToDictionary(p => p.Key, p => p.Value);
@@ -326,21 +357,39 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         public void Dispose() { }
     }
 
-    /// <summary>Draws [rows, draws, genes] in label units for a batch of rows whose first row has global index <paramref name="firstRow"/>.</summary>
-    internal float[] Sample(float[] features, int views, int rows, long firstRow, StemDiffusionOptions o)
+    /// <summary>
+    /// The raw condition rows [rows, <see cref="ConditionWidth"/>] of a batch: view 0 of the feature column, and for HisDiff
+    /// the context columns and masks after it (<see cref="ConditionLayout"/>).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A value is NaN or infinite, or a column holds the wrong number of values.</exception>
+    internal float[] Condition(DataBatch input, int views, long firstRow, StemDiffusionOptions o)
     {
-        int d = FeatureCount, g = GeneCount, k = o.Draws;
+        int d = FeatureCount, rows = input.RowCount;
+        var features = input.GetFloats(o.FeatureColumn);
         if (features.Length != (long)rows * views * d)
             throw new InvalidDataException($"{ComponentName}: a batch of {rows} rows holds {features.Length} feature values, expected {(long)rows * views * d}.");
-        var condition = new float[rows * d];
+        var own = new float[rows * d];
         for (int r = 0; r < rows; r++)
         {
             var view0 = features.AsSpan(r * views * d, d);
             for (int j = 0; j < d; j++)
                 if (!float.IsFinite(view0[j]))
                     throw new InvalidDataException($"{ComponentName}: feature {j} of row {firstRow + r} in column '{o.FeatureColumn}' is {view0[j]} (NaN or infinite).");
-            view0.CopyTo(condition.AsSpan(r * d));
+            view0.CopyTo(own.AsSpan(r * d));
         }
+        if (!Layout.HasContext) return own;
+        var (contexts, masks) = ConditionLayout.Read(input, o.ContextColumns!);
+        return Layout.Assemble(rows, own, contexts, masks, o.ContextColumns!, firstRow);
+    }
+
+    /// <summary>Draws [rows, draws, genes] in label units for a batch of raw condition rows (<see cref="Condition"/>) whose
+    /// first row has global index <paramref name="firstRow"/>.</summary>
+    internal float[] Sample(float[] condition, int rows, long firstRow, StemDiffusionOptions o)
+    {
+        int d = ConditionWidth, g = GeneCount, k = o.Draws;
+        if (condition.Length != (long)rows * d)
+            throw new InvalidDataException($"{ComponentName}: a batch of {rows} rows holds {condition.Length} condition values, expected {(long)rows * d}.");
+        condition = (float[])condition.Clone();
         _featureScaling.Apply(condition);
         // A feature nearly constant in training (a tiny standard deviation) turns an unusual input into a huge standardized
         // value: bounded here (and in the ONNX sampler), so the denoiser sees at most ConditionLimit training SDs.
@@ -470,7 +519,8 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     {
         ArgumentNullException.ThrowIfNull(context);
         var schedule = new ScheduleState("linear", Options.DiffusionSteps, 1e-4 * 1000 / Options.DiffusionSteps, 0.02 * 1000 / Options.DiffusionSteps);
-        context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary, Prior?.Ridge.Alpha));
+        context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary, Prior?.Ridge.Alpha,
+            Layout.HasContext ? Layout.ContextSizes : null));
         context.WriteFloats("feature_mean.f32", _featureScaling.Mean);
         context.WriteFloats("feature_std.f32", _featureScaling.Std);
         context.WriteFloats("label_mean.f32", _labelScaling.Mean);
@@ -508,10 +558,15 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             throw new ModelFormatException($"{ComponentName} entry describes an impossible model: {s.Views} views, {s.FeatureCount} features, {s.GeneCount} genes.");
         if (s.Schedule.Kind != "linear" || s.Schedule.Steps != s.Options.DiffusionSteps)
             throw new ModelFormatException($"{ComponentName}: unsupported or inconsistent schedule '{s.Schedule.Kind}' with {s.Schedule.Steps} steps.");
-        if ((long)s.FeatureCount * s.GeneCount > Array.MaxLength / sizeof(float))
+        if ((s.ContextSizes?.Length ?? 0) != (s.Options.ContextColumns?.Count ?? 0) || (s.ContextSizes?.Any(k => k is < 1 or > 1024) ?? false))
+            throw new ModelFormatException($"{ComponentName} entry 'stem.json' records context sizes [{string.Join(", ", s.ContextSizes ?? [])}] " +
+                $"for {s.Options.ContextColumns?.Count ?? 0} context columns.");
+        long slots = s.ContextSizes?.Sum() ?? 0, width = s.FeatureCount * (1 + slots) + slots;
+        if (width * s.GeneCount > Array.MaxLength / sizeof(float) || width > Array.MaxLength / 64)
             throw new ModelFormatException($"{ComponentName} entry 'stem.json' describes an impossible model: {s.FeatureCount} features × {s.GeneCount} genes.");
+        var layout = new ConditionLayout(s.FeatureCount, s.ContextSizes ?? []);
         float[] Read(string entry, int count) => ModelLoadChecks.Finite(context.ReadFloats(entry, count), ComponentName, entry);
-        var features = new Standardization(Read("feature_mean.f32", s.FeatureCount), Read("feature_std.f32", s.FeatureCount));
+        var features = new Standardization(Read("feature_mean.f32", layout.Width), Read("feature_std.f32", layout.Width));
         var labels = new Standardization(Read("label_mean.f32", s.GeneCount), Read("label_std.f32", s.GeneCount));
         var labelMin = Read("label_min.f32", s.GeneCount);
         var labelMax = Read("label_max.f32", s.GeneCount);
@@ -524,7 +579,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
             if (s.PriorAlpha is not { } alpha || !(alpha >= 0))
                 throw new ModelFormatException($"{ComponentName} entry 'stem.json' uses a ridge mean prior but records no valid penalty.");
             prior = new RidgePrior(
-                new RidgeSolver.Solution(s.FeatureCount, s.GeneCount, Read("prior_weights.f32", s.FeatureCount * s.GeneCount),
+                new RidgeSolver.Solution(layout.Width, s.GeneCount, Read("prior_weights.f32", layout.Width * s.GeneCount),
                     Read("prior_bias.f32", s.GeneCount), alpha),
                 Read("prior_residual_min.f32", s.GeneCount), Read("prior_residual_max.f32", s.GeneCount));
             if (!prior.Ridge.Weights.Concat(prior.Ridge.Bias).Concat(prior.ResidualMin).Concat(prior.ResidualMax).All(float.IsFinite))
@@ -532,14 +587,14 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         }
         Module network;
         using (var generator = new Generator(0))   // initial values are overwritten by the state dict
-            network = StemDiffusionEstimator.CreateDenoiser(s.Options, s.GeneCount, s.FeatureCount, generator);
+            network = StemDiffusionEstimator.CreateDenoiser(s.Options, s.GeneCount, layout, generator);
         try
         {
             using (var stream = context.OpenRead("denoiser.state", ModelLoadChecks.StateDictLimit(network)))
                 network.LoadStateDict(stream);
             network.Eval();
             ModelLoadChecks.Finite(network, ComponentName, "denoiser.state");
-            return new StemDiffusionTransformer(s.Options, s.Views, s.FeatureCount, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary);
+            return new StemDiffusionTransformer(s.Options, s.Views, layout, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
         {
@@ -590,5 +645,5 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
 
     [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
     private sealed record State(StemDiffusionOptions Options, int Views, int FeatureCount, int GeneCount, string[]? Genes,
-        ScheduleState Schedule, StemDiffusionTrainingSummary Summary, double? PriorAlpha = null);
+        ScheduleState Schedule, StemDiffusionTrainingSummary Summary, double? PriorAlpha = null, int[]? ContextSizes = null);
 }

@@ -8,7 +8,8 @@ namespace MlNetStem.Trainers.Diffusion;
 /// Stem's diffusion transformer over gene tokens (state-dict names in parentheses; see README.md):
 /// token_g = gene_embedding[g] + x_embedder(x_g) (Linear(1 → H) "x_embedder.0", SiLU, Linear(H → H) "x_embedder.2");
 /// c = t_embedder(t) + y_embedder(condition) (Linear(C → C) "y_embedder.0", SiLU, Linear(C → H) "y_embedder.2");
-/// blocks "blocks.{i}" (<see cref="DitBlock"/>); final layer: LN without affine, modulated by
+/// or, for HisDiff, the <see cref="ContextFusion"/> given as <c>conditionNetwork</c> (created at the same point, so Stem's
+/// initialization does not depend on it); blocks "blocks.{i}" (<see cref="DitBlock"/>); final layer: LN without affine, modulated by
 /// "final_layer.adaLN_modulation.1" Linear(H → 2H), then "final_layer.linear" Linear(H → 2) → (ε, v) per gene.
 /// </summary>
 internal sealed class StemDit : Module, IDenoiser
@@ -16,13 +17,14 @@ internal sealed class StemDit : Module, IDenoiser
     private readonly Tensor _geneEmbedding;
     private readonly Sequential _xEmbedder;
     private readonly TimestepEmbedder _tEmbedder;
-    private readonly Sequential _yEmbedder;
+    private readonly TensorModule _yEmbedder;
     private readonly DitBlock[] _blocks;
     private readonly Sequential _finalModulation;
     private readonly Linear _finalLinear;
     private readonly int _hidden;
 
-    public StemDit(int genes, int conditionSize, int hidden, int depth, int heads, int mlpRatio, Generator generator)
+    public StemDit(int genes, int conditionSize, int hidden, int depth, int heads, int mlpRatio, Generator generator,
+        Func<TensorModule>? conditionNetwork = null)
     {
         GeneCount = genes;
         ConditionSize = conditionSize;
@@ -31,7 +33,7 @@ internal sealed class StemDit : Module, IDenoiser
             _geneEmbedding = RegisterParameter("gene_embedding", (Tensor.RandN([genes, hidden], generator) * 0.02).MoveToOuterScope());
         _xEmbedder = RegisterModule("x_embedder", ParameterInit.TwoLayer(1, hidden, hidden, generator));
         _tEmbedder = RegisterModule("t_embedder", new TimestepEmbedder(hidden, generator));
-        _yEmbedder = RegisterModule("y_embedder", ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
+        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
         var blocks = RegisterModule("blocks", new ModuleGroup());
         _blocks = new DitBlock[depth];
         for (int i = 0; i < depth; i++)

@@ -66,6 +66,7 @@ internal sealed class SamplerOnnxGraph
 
     /// <param name="network">The denoiser.</param>
     /// <param name="heads">DiT attention heads.</param>
+    /// <param name="layout">The condition's parts: the embedding input, and HisDiff's context inputs concatenated after it.</param>
     /// <param name="features">Condition standardization.</param>
     /// <param name="labels">Label standardization (the draws are mapped back with it).</param>
     /// <param name="clip">Bounds every denoised estimate is clamped to, in standardized units, or null for none.</param>
@@ -77,7 +78,7 @@ internal sealed class SamplerOnnxGraph
     /// <param name="seed">Seed of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
     /// <param name="intervalLevels">Central interval levels (e.g. 0.8) to output as quantiles of the draws, or none.</param>
-    public OnnxGraphBuilder Build(Module network, int heads, Standardization features, Standardization labels,
+    public OnnxGraphBuilder Build(Module network, int heads, ConditionLayout layout, Standardization features, Standardization labels,
         (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes,
         IReadOnlyList<double>? intervalLevels = null)
     {
@@ -85,7 +86,8 @@ internal sealed class SamplerOnnxGraph
         int c = features.Width, g = labels.Width;
         var graph = new OnnxGraphBuilder("stem_sampler")
         {
-            DocString = $"MlNetStem Stem diffusion: embedding [N, {c}] → expression [N, {g}], mean of {draws} draws of {_sampler} over {_count} steps.",
+            DocString = $"MlNetStem {(layout.HasContext ? "HisDiff" : "Stem")} diffusion: embedding [N, {layout.Embedding}]" +
+                $"{(layout.HasContext ? $" and context sets of [{string.Join(", ", layout.ContextSizes)}] spots" : "")} → expression [N, {g}], mean of {draws} draws of {_sampler} over {_count} steps.",
         };
         graph.AddMetadata("mlnetstem.component", "StemDiffusion");
         graph.AddMetadata("sampler", _sampler.ToString());
@@ -109,7 +111,15 @@ internal sealed class SamplerOnnxGraph
         if (genes is not null) graph.AddMetadata("genes", string.Join('\n', genes));
         var ops = new OnnxGraphOps(graph);
 
-        string embedding = graph.AddInput(StemOnnxExporter.EmbeddingInput, OnnxElementType.Float, "N", c);
+        string embedding = graph.AddInput(StemOnnxExporter.EmbeddingInput, OnnxElementType.Float, "N", layout.Embedding);
+        if (layout.HasContext)
+        {
+            // HisDiff: the flat condition row of ConditionLayout, [embedding | every context set | every mask].
+            var sets = layout.ContextSizes.Select((k, set) => (k, Values: graph.AddInput(StemOnnxExporter.ContextInput(set), OnnxElementType.Float, "N", k, layout.Embedding),
+                Mask: graph.AddInput(StemOnnxExporter.ContextMaskInput(set), OnnxElementType.Float, "N", k))).ToArray();
+            string[] parts = [embedding, .. sets.Select(p => ops.Reshape(p.Values, -1, (long)p.k * layout.Embedding)), .. sets.Select(p => p.Mask)];
+            embedding = graph.AddNode("Concat", parts, OnnxAttribute.Int("axis", 1));
+        }
         string noise = noiseInput ? graph.AddInput(StemOnnxExporter.NoiseInput, OnnxElementType.Float, "N", draws, NoiseSlots, g) : "";
         // Standardized, then bounded as in process (StemDiffusionTransformer.ConditionLimit), so far out-of-distribution
         // embeddings (all zeros, noise, near-constant training features) cannot drive the denoiser to overflow.

@@ -30,6 +30,12 @@ public static class StemOnnxExporter
     /// <summary>Sampler input: the spot embedding as the model's feature column holds it (one view), float [N, C].</summary>
     public const string EmbeddingInput = "embedding";
 
+    /// <summary>HisDiff sampler input: context set <paramref name="set"/>'s embeddings (e.g. the 9 nearest spots), float [N, k, D].</summary>
+    public static string ContextInput(int set) => FormattableString.Invariant($"context_{set}");
+
+    /// <summary>HisDiff sampler input: context set <paramref name="set"/>'s mask (1 real neighbour, 0 padding), float [N, k].</summary>
+    public static string ContextMaskInput(int set) => FormattableString.Invariant($"context_{set}_mask");
+
     /// <summary>Optional sampler input (see <see cref="StemOnnxSamplerOptions.NoiseInput"/>): float [N, Draws, K, G].</summary>
     public const string NoiseInput = "noise";
 
@@ -122,7 +128,7 @@ public static class StemOnnxExporter
         var plan = new SamplerOnnxGraph(transformer.Diffusion, sampler, steps, eta);
         var labels = transformer.LabelScaling;
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
-        return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.FeatureScaling,
+        return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.Layout, transformer.FeatureScaling,
             labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, transformer.Options.AntitheticDraws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes,
             options?.IntervalLevels);
     }

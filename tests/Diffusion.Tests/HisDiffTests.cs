@@ -1,0 +1,219 @@
+using MlNetStem.Data;
+using MlNetStem.Onnx;
+using MlNetStem.TestKit;
+using MlNetStem.Torch;
+using MlNetStem.Torch.Nn;
+using MlNetStem.Trainers;
+using MlNetStem.Trainers.Diffusion;
+using MlNetStem.Trainers.Diffusion.Export;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace MlNetStem.Diffusion.Tests;
+
+/// <summary>
+/// HisDiff on the shared diffusion core: the context fusion (attention of the spot's embedding over its context sets,
+/// padded slots masked), its save/load, its ONNX sampler (same noise → same draws as in process, with the fusion in the
+/// graph), the stock ML.NET save with several input columns, and clear errors for malformed context columns.
+/// </summary>
+public sealed class HisDiffTests(ITestOutputHelper output)
+{
+    private const int Genes = 6;
+    private const int Features = 4;
+    private static readonly int[] Sizes = [3, 5];
+    private static readonly string[] Contexts = ["Near", "Wide"];
+    private static readonly SpatialExpressionCatalog Catalog = new MLContext(1).SpatialExpression();
+
+    /// <summary>
+    /// Spots with random embeddings and random context sets, masks with some padding (never the first slot, the spot itself);
+    /// gene 0 follows the mean of the near set's feature 0, gene 1 the spot's own feature 1, the rest noise.
+    /// </summary>
+    internal static InMemoryDataView Data(int rows, int seed)
+    {
+        var random = new Random(seed);
+        float Uniform() => (float)(random.NextDouble() * 4 - 2);
+        var own = Enumerable.Range(0, rows * Features).Select(_ => Uniform()).ToArray();
+        var values = new Dictionary<string, Array> { ["Features"] = own };
+        var columns = new List<DataViewSchema.DetachedColumn> { SchemaColumns.Create("Features", ColumnTypes.FloatTensor(Features)) };
+        var nearMean = new double[rows];
+        for (int set = 0; set < Sizes.Length; set++)
+        {
+            int k = Sizes[set];
+            var context = Enumerable.Range(0, rows * k * Features).Select(_ => Uniform()).ToArray();
+            var mask = new float[rows * k];
+            for (int r = 0; r < rows; r++)
+            {
+                own.AsSpan(r * Features, Features).CopyTo(context.AsSpan(r * k * Features));   // slot 0 is the spot itself
+                for (int j = 0; j < k; j++) mask[r * k + j] = j == 0 || random.NextDouble() < 0.8 ? 1 : 0;
+                if (set == 0)
+                    nearMean[r] = Enumerable.Range(0, k).Where(j => mask[r * k + j] == 1).Average(j => context[(r * k + j) * Features]);
+            }
+            values[Contexts[set]] = context;
+            values[Contexts[set] + "Mask"] = mask;
+            columns.Add(SchemaColumns.Create(Contexts[set], ColumnTypes.FloatTensor(k, Features)));
+            columns.Add(SchemaColumns.Create(Contexts[set] + "Mask", ColumnTypes.FloatTensor(k)));
+        }
+        var y = new float[rows * Genes];
+        for (int r = 0; r < rows; r++)
+            for (int g = 0; g < Genes; g++)
+                y[r * Genes + g] = (float)(g switch { 0 => 2 * nearMean[r], 1 => own[r * Features + 1], _ => 0.2 * g }
+                    + 0.2 * DiffusionData.Normal(random));
+        values["Expression"] = y;
+        columns.Add(SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(Genes), DiffusionData.GeneNames(Genes)));
+        return new InMemoryDataView(columns, rows, values);
+    }
+
+    private static StemDiffusionOptions Options(DenoiserKind kind, int epochs) => StemDiffusionTests.Tiny(21) with
+    {
+        Denoiser = kind, Epochs = epochs, DiffusionSteps = 200, LearningRate = 2e-3, ContextColumns = Contexts, ContextHeads = 2,
+    };
+
+    private static StemDiffusionTransformer Fit(DenoiserKind kind, int epochs) =>
+        new StemDiffusionEstimator(Options(kind, epochs)).Fit(Data(60, 1));
+
+    private static InMemoryDataView With(InMemoryDataView data, string column, Func<float[], float[]> change)
+    {
+        var values = data.Schema.ToDictionary(c => c.Name, c => (Array)DiffusionData.Column(data, c.Name));
+        values[column] = change((float[])values[column]);
+        return new InMemoryDataView(data.Schema.Select(c => SchemaColumns.Create(c.Name, c.Type, c.Name == "Expression" ? DiffusionData.GeneNames(Genes) : null)),
+            (int)data.GetRowCount()!.Value, values);
+    }
+
+    [Fact]
+    public void HisDiff_PassesTheWorkout()
+    {
+        var bad = new InMemoryDataView([SchemaColumns.Create("Expression", ColumnTypes.FloatTensor(Genes))], 1,
+            new Dictionary<string, Array> { ["Expression"] = new float[Genes] });
+        EstimatorWorkout.Run(Catalog.Trainers.HisDiff(contextColumns: Contexts, options: Options(DenoiserKind.ResidualMlp, 2)), Data(30, 2), bad, "Features");
+    }
+
+    [Fact]
+    public void PaddedSlots_DoNotChangeThePrediction_RealNeighboursDo()
+    {
+        using var model = Fit(DenoiserKind.ResidualMlp, 30);
+        var test = Data(12, 3);
+        var baseline = DiffusionData.Column(model.Transform(test), "Score");
+        var mask = DiffusionData.Column(test, "NearMask");
+        Assert.Contains(0f, mask);
+        // Overwrite every padded slot of the near set with large values: masked keys get zero attention.
+        var padded = With(test, "Near", near => near.Select((v, i) => mask[i / Features] == 0 ? 50f : v).ToArray());
+        Assert.Equal(baseline, DiffusionData.Column(model.Transform(padded), "Score"));
+        // Changing a real neighbour (slot 1 where unmasked) does change it.
+        var moved = With(test, "Near", near => near.Select((v, i) => i / Features % Sizes[0] == 1 && mask[i / Features] == 1 ? v + 3 : v).ToArray());
+        double change = baseline.Zip(DiffusionData.Column(model.Transform(moved), "Score"), (a, b) => Math.Abs(a - b)).Max();
+        output.WriteLine($"max change of the prediction when real neighbours move: {change:G3}");
+        Assert.True(change > 1e-3, $"the prediction ignores the context ({change})");
+    }
+
+    [Fact]
+    public void SavedAndLoaded_PredictsTheSame_AndRecordsTheContext()
+    {
+        using var model = Fit(DenoiserKind.Dit, 5);
+        var test = Data(10, 4);
+        using var folder = new TempFolder();
+        Catalog.SaveModel(model, test.Schema, folder.File("hisdiff.zip"));
+        using var loaded = Assert.IsType<StemDiffusionTransformer>(Catalog.LoadModel(folder.File("hisdiff.zip"), out _));
+        Assert.Equal(Sizes, loaded.ContextSizes);
+        Assert.Equal(Contexts, loaded.Options.ContextColumns);
+        Assert.Equal(DiffusionData.Column(model.Transform(test), "Score"), DiffusionData.Column(loaded.Transform(test), "Score"));
+    }
+
+    [Theory]
+    [InlineData(DenoiserKind.Dit, DiffusionSampler.RespacedDdpm, 5)]
+    [InlineData(DenoiserKind.ResidualMlp, DiffusionSampler.DpmSolver2M, 4)]
+    public void Sampler_Export_WithTheFusionInTheGraph_SameNoise_MatchesTransform(DenoiserKind kind, DiffusionSampler sampler, int steps)
+    {
+        const int spots = 5, draws = 3, predictionSeed = 9;
+        using var trained = Fit(kind, 20);
+        // Realistic weights everywhere (adaLN-Zero starts at zero gates, which would hide an export error).
+        using (var generator = new Generator(12))
+        using (new NoGradScope())
+            foreach (var parameter in ((Module)trained.Denoiser).Parameters())
+            {
+                using var scope = Tensor.NewScope();
+                var shape = parameter.Shape.ToArray();
+                parameter.CopyFrom(Tensor.RandN(shape, generator) * (shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1));
+            }
+        var model = trained.WithSampling(o => o with
+        {
+            Sampler = sampler, Steps = steps, Draws = draws, PredictionSeed = predictionSeed, OutputDraws = true, AntitheticDraws = false,
+        });
+        var test = Data(spots, 5);
+        var expected = DiffusionData.Column(model.Transform(test), "ScoreDraws");
+
+        int slots = StemOnnxExporter.NoiseSlots(model);
+        var noise = new float[spots * draws * slots * Genes];
+        for (int s = 0; s < spots; s++)
+        {
+            using var generator = new Generator(SeedMixer.Mix(predictionSeed, s, 3));
+            for (int k = 0; k < slots; k++)
+            {
+                using var scope = Tensor.NewScope();
+                var values = Tensor.RandN([draws, Genes], generator).ToFloatArray();
+                for (int d = 0; d < draws; d++)
+                    values.AsSpan(d * Genes, Genes).CopyTo(noise.AsSpan(((s * draws + d) * slots + k) * Genes));
+            }
+        }
+        using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model, new StemOnnxSamplerOptions(NoiseInput: true)));
+        Assert.Equal([StemOnnxExporter.EmbeddingInput, StemOnnxExporter.ContextInput(0), StemOnnxExporter.ContextMaskInput(0),
+            StemOnnxExporter.ContextInput(1), StemOnnxExporter.ContextMaskInput(1), StemOnnxExporter.NoiseInput], session.Inputs.Select(i => i.Name));
+        var inputs = new Dictionary<string, OnnxTensor>
+        {
+            [StemOnnxExporter.EmbeddingInput] = OnnxTensor.Create(DiffusionData.Column(test, "Features"), spots, Features),
+            [StemOnnxExporter.NoiseInput] = OnnxTensor.Create(noise, spots, draws, slots, Genes),
+        };
+        for (int set = 0; set < Sizes.Length; set++)
+        {
+            inputs[StemOnnxExporter.ContextInput(set)] = OnnxTensor.Create(DiffusionData.Column(test, Contexts[set]), spots, Sizes[set], Features);
+            inputs[StemOnnxExporter.ContextMaskInput(set)] = OnnxTensor.Create(DiffusionData.Column(test, Contexts[set] + "Mask"), spots, Sizes[set]);
+        }
+        var actual = session.Run(inputs)[StemOnnxExporter.DrawsOutput].GetData<float>();
+        double error = expected.Zip(actual, (e, a) => (double)Math.Abs(e - a)).Max();
+        output.WriteLine($"HisDiff {kind} {sampler} {steps} steps: max |ORT − Transform| over the draws {error:G3}, max |draw| {expected.Max(Math.Abs):G3}");
+        Assert.InRange(error, 0, 1e-3);
+        Assert.True(expected.Max(Math.Abs) > 0.1, "draws too small for the comparison to mean anything");
+    }
+
+    [Fact]
+    public void SavedWithMLNet_IsAStockOnnxTransformer_ReadingEveryContextColumn()
+    {
+        using var model = Fit(DenoiserKind.ResidualMlp, 5);
+        var test = Data(8, 6);
+        using var folder = new TempFolder();
+        var ml = new MLContext(1);
+        ml.Model.Save(model, test.Schema, folder.File("stock.zip"));
+        var loaded = new MLContext(2).Model.Load(folder.File("stock.zip"), out _);
+        static IEnumerable<ITransformer> Flatten(ITransformer t) => t is IEnumerable<ITransformer> chain ? chain.SelectMany(Flatten) : [t];
+        var steps = Flatten(loaded).ToArray();
+        output.WriteLine($"loaded: {string.Join(", ", steps.Select(t => t.GetType().Name))}");
+        Assert.Contains(steps, t => t.GetType().Name.Contains("Onnx", StringComparison.Ordinal));
+        var scored = DiffusionData.Column(loaded.Transform(test), "Score");
+        Assert.Equal(8 * Genes, scored.Length);
+        Assert.All(scored, v => Assert.True(float.IsFinite(v)));
+    }
+
+    [Fact]
+    public void MalformedContext_IsRefusedWithTheColumnNamed()
+    {
+        var estimator = new StemDiffusionEstimator(Options(DenoiserKind.ResidualMlp, 1));
+        var data = Data(20, 7);
+        // A mask value that is neither 0 nor 1.
+        var halfMask = With(data, "WideMask", m => m.Select((v, i) => i == 7 ? 0.5f : v).ToArray());
+        var e = Assert.Throws<InvalidDataException>(() => estimator.Fit(halfMask));
+        Assert.Contains("WideMask", e.Message);
+        // A context of the wrong embedding width.
+        var narrow = new InMemoryDataView(data.Schema.Select(c => c.Name == "Near"
+                ? SchemaColumns.Create("Near", ColumnTypes.FloatTensor(Sizes[0] * 2, 2))
+                : SchemaColumns.Create(c.Name, c.Type, c.Name == "Expression" ? DiffusionData.GeneNames(Genes) : null)),
+            20, data.Schema.ToDictionary(c => c.Name, c => (Array)DiffusionData.Column(data, c.Name)));
+        var schema = Assert.Throws<SchemaMismatchException>(() => estimator.Fit(narrow));
+        Assert.Contains("Near", schema.Message);
+        // A missing mask column.
+        var noMask = new InMemoryDataView(data.Schema.Where(c => c.Name != "NearMask")
+                .Select(c => SchemaColumns.Create(c.Name, c.Type, c.Name == "Expression" ? DiffusionData.GeneNames(Genes) : null)),
+            20, data.Schema.Where(c => c.Name != "NearMask").ToDictionary(c => c.Name, c => (Array)DiffusionData.Column(data, c.Name)));
+        Assert.Contains("NearMask", Assert.Throws<SchemaMismatchException>(() => estimator.Fit(noMask)).Message);
+        Assert.Throws<ArgumentException>(() => new StemDiffusionEstimator(Options(DenoiserKind.Dit, 1) with { ContextColumns = ["Near", "Near"] }));
+        Assert.Throws<ArgumentException>(() => new StemDiffusionEstimator(Options(DenoiserKind.Dit, 1) with { ContextAttentionWidth = 5 }));
+    }
+}
