@@ -12,8 +12,10 @@ public static class TileGrid
     /// <summary>
     /// Centres (level-0 pixels) of a grid with spacing <paramref name="pitch"/>, the first at
     /// pitch/2, keeping those whose patch of side <paramref name="patchSize"/> is at least
-    /// <paramref name="minTissueFraction"/> tissue. Row-major order (y, then x).
+    /// <paramref name="minTissueFraction"/> tissue and lying wholly inside the slide. Row-major order (y, then x).
     /// </summary>
+    /// <remarks>A patch hanging over the slide's edge would be padded white: features no training spot had, and (for a
+    /// model reading the neighbourhood) a bad neighbour for the tiles around it.</remarks>
     /// <exception cref="ArgumentException">Non-positive pitch or size, or a fraction outside [0, 1].</exception>
     public static IReadOnlyList<(double X, double Y)> Centres(TissueMask mask, double pitch, double patchSize, double minTissueFraction = 0.5)
     {
@@ -25,7 +27,9 @@ public static class TileGrid
         var centres = new List<(double, double)>();
         for (double y = pitch / 2; y < mask.SlideHeight; y += pitch)
         for (double x = pitch / 2; x < mask.SlideWidth; x += pitch)
-            if (mask.TissueFraction(x, y, patchSize) >= minTissueFraction) centres.Add((x, y));
+            if (x >= patchSize / 2 && y >= patchSize / 2 && x + patchSize / 2 <= mask.SlideWidth && y + patchSize / 2 <= mask.SlideHeight
+                && mask.TissueFraction(x, y, patchSize) >= minTissueFraction)
+                centres.Add((x, y));
         return centres;
     }
 

@@ -50,6 +50,34 @@ public class MapCliTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Map_WithHisDiff_TakesEachTilesContextFromTilesAtTheTrainingPitch()
+    {
+        using var folder = new TempFolder();
+        string section = folder.File("smooth");
+        int size = SmoothTissue.Write(section, seed: 6);
+        string model = folder.File("hisdiff.zip");
+        var train = CliTests.Run("train", "--input", section, "--model", model, "--genes", "4", "--ranking", "variable", "--patch-um", "100",
+            "--patch-px", "32", "--trainer", "hisdiff");
+        Assert.True(train.Code == 0, train.Err);
+
+        // Spots 200 µm apart, tiles every 50 µm: contexts from 4×4 interleaved lattices of tiles 200 µm apart.
+        string map = folder.File("map.h5ad");
+        var (code, _, error) = CliTests.Run("map", "--input", section, "--model", model, "--output", map, "--stride-um", "50",
+            "--map-genes", "EOS", "--sampler", "dpm", "--steps", "10", "--draws", "8");
+        Assert.True(code == 0, error);
+        Assert.Contains("spots were 200 µm apart, so each tile's neighbours are the tiles 200 µm apart (4×4 interleaved lattices)", error);
+        var file = H5adReader.ReadFile(map);
+        int tiles = file.X!.Rows, eos = file.Var.Index.ToList().IndexOf("EOS");
+        var spatial = file.Obsm["spatial"];
+        var inside = Enumerable.Range(0, tiles).Where(t => spatial[t, 0] is > 64 and < 960 && spatial[t, 1] is > 64 and < 960).ToArray();
+        double pcc = Pearson(inside.Select(t => (double)file.X[t, eos]).ToArray(), inside.Select(t => SmoothTissue.Eosin(spatial[t, 0], spatial[t, 1], size)).ToArray());
+        output.WriteLine($"HisDiff map: {tiles} tiles; tile-level PCC of predicted EOS with the true field among the spots {pcc:0.000}");
+        Assert.True(tiles > 14 * 14 * 8, $"{tiles} tiles");
+        Assert.True(pcc > 0.8, $"tile-level PCC {pcc:0.000}");
+        Assert.True(file.Layers.ContainsKey("std"), "a diffusion map carries the draws' std");
+    }
+
+    [Fact]
     public void Map_RefusesBadStridesUnknownGenes_AndAnImageWithoutItsPixelSize()
     {
         using var folder = new TempFolder();

@@ -10,7 +10,8 @@ namespace MlNetStem.Host.Commands;
 /// <summary>
 /// Dense expression maps: tiles the tissue of a section's H&amp;E at a stride finer than the spot grid, predicts every
 /// tile with a trained model (streamed in blocks, so memory stays bounded on a whole slide), and writes an .h5ad of tiles
-/// plus a PNG heat map per chosen gene over the H&amp;E thumbnail.
+/// plus a PNG heat map per chosen gene over the H&amp;E thumbnail. Models that read a neighbourhood (HisDiff) take it from
+/// the surrounding tiles at the training spots' pitch (<see cref="ContextTileScorer"/>).
 /// </summary>
 public sealed class MapCommand : ICommand
 {
@@ -83,7 +84,9 @@ public sealed class MapCommand : ICommand
         }
         if (centres.Count == 0) throw new InvalidDataException($"no tile of '{slide.Path}' has {minTissue:P0} tissue (is it an H&E image?)");
 
-        var (scores, std, genes) = PredictTiles(ctx, model, slide, centres, log);
+        var (scores, std, genes) = ContextTileScorer.Applies(model)
+            ? ContextTileScorer.Predict(ctx, model, slide, centres, stride, BlockTiles, log)
+            : PredictTiles(ctx, model, slide, centres, log);
         double seconds = clock.Elapsed.TotalSeconds;
         var tiles = TileTable(centres, stride / mpp, scores, std, genes);
         var mapGenes = ChooseGenes(args, genes, panel);

@@ -3,7 +3,8 @@ using MlNetStem.Pipeline;
 
 namespace MlNetStem.Transforms.Context;
 
-/// <summary>Estimator of <see cref="NeighbourContextTransformer"/> (nothing is learned; the schema is checked when fitting).</summary>
+/// <summary>Estimator of <see cref="NeighbourContextTransformer"/>. Nothing is learned but the training spots' pitch
+/// (<see cref="NeighbourContextTransformer.TrainingPitchMicrons"/>), which dense maps use to take context at the same scale.</summary>
 public sealed class NeighbourContextEstimator : IEstimator<NeighbourContextTransformer>
 {
     private readonly NeighbourContextOptions _options;
@@ -31,8 +32,8 @@ public sealed class NeighbourContextEstimator : IEstimator<NeighbourContextTrans
     public NeighbourContextTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
-        var transformer = new NeighbourContextTransformer(_options);
-        transformer.GetOutputSchema(input.Schema);
-        return transformer;
+        new NeighbourContextTransformer(_options).GetOutputSchema(input.Schema);
+        // Only positions are read (not the embeddings, which would featurize every training patch once more).
+        return new NeighbourContextTransformer(_options, SpotPitch.MedianNearestMicrons(input, _options));
     }
 }

@@ -14,16 +14,27 @@ namespace MlNetStem.Transforms.Context;
 public sealed class NeighbourContextTransformer : ArchivableTransformer
 {
     /// <summary>Creates the transformer.</summary>
-    /// <exception cref="ArgumentException">Invalid options.</exception>
-    public NeighbourContextTransformer(NeighbourContextOptions options)
+    /// <param name="options">The options.</param>
+    /// <param name="trainingPitchMicrons">Median nearest-spot distance of the spots it was fitted on (µm), if known.</param>
+    /// <exception cref="ArgumentException">Invalid options, or a pitch that is not a positive number.</exception>
+    public NeighbourContextTransformer(NeighbourContextOptions options, double? trainingPitchMicrons = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (trainingPitchMicrons is { } pitch && !(pitch > 0 && double.IsFinite(pitch)))
+            throw new ArgumentException($"The training pitch must be a positive number of µm, got {pitch}.", nameof(trainingPitchMicrons));
         Options = options;
+        TrainingPitchMicrons = trainingPitchMicrons;
     }
 
     /// <summary>The options.</summary>
     public NeighbourContextOptions Options { get; }
+
+    /// <summary>
+    /// Median distance between neighbouring spots of the data it was fitted on, in µm (pixels where µm/px was unknown);
+    /// null for a model saved before it was recorded. <c>mlnetstem map</c> takes a tile's context from tiles this far apart.
+    /// </summary>
+    public double? TrainingPitchMicrons { get; }
 
     /// <inheritdoc />
     /// <exception cref="SchemaMismatchException">The embedding is not a float vector of known size, or a position column is missing.</exception>
@@ -69,10 +80,29 @@ public sealed class NeighbourContextTransformer : ArchivableTransformer
     }
 
     /// <inheritdoc />
-    public override void Save(ComponentSaveContext context) => context.WriteJson("options.json", Options);
+    public override void Save(ComponentSaveContext context)
+    {
+        context.WriteJson("options.json", Options);
+        if (TrainingPitchMicrons is { } pitch) context.WriteJson("pitch.json", new PitchState(pitch));
+    }
 
-    /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
-    public static ITransformer Load(ComponentLoadContext context) => new NeighbourContextTransformer(context.ReadJson<NeighbourContextOptions>("options.json"));
+    /// <summary>Reads the transformer written by <see cref="Save"/> (the pitch is optional: older models lack it).</summary>
+    /// <exception cref="ModelFormatException">An entry is malformed.</exception>
+    public static ITransformer Load(ComponentLoadContext context)
+    {
+        var options = context.ReadJson<NeighbourContextOptions>("options.json");
+        double? pitch = context.Has("pitch.json") ? context.ReadJson<PitchState>("pitch.json").TrainingPitchMicrons : null;
+        try
+        {
+            return new NeighbourContextTransformer(options, pitch);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ModelFormatException($"NeighbourContext: {e.Message}", e);
+        }
+    }
+
+    private sealed record PitchState(double TrainingPitchMicrons);
 
     private sealed class Mapper(NeighbourContextOptions o, Lazy<SpotNeighbourhoods> neighbourhoods, int width, bool hasImage, bool hasSection) : IBatchMapper
     {
