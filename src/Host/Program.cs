@@ -7,7 +7,7 @@ using MlNetStem.Model;
 ICommand[] commands =
 [
     new DemoCommand(), new TrainCommand(), new PredictCommand(), new EvaluateCommand(), new BenchmarkCommand(), new ExportCommand(),
-    new InspectCommand(), new ReportCommand(), new FeaturizeCommand(), new MapCommand(),
+    new InspectCommand(), new ReportCommand(), new FeaturizeCommand(), new MapCommand(), new NucleiCommand(),
 ];
 
 if (args is ["--version"] or ["version"])

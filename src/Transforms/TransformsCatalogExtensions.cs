@@ -38,6 +38,21 @@ public static class TransformsCatalogExtensions
         new(new FilterBackgroundSpotsOptions(imageColumn, SizeMicrons: sizeMicrons, MinTissueFraction: minTissueFraction, MicronsPerPixel: micronsPerPixel));
 
     /// <summary>
+    /// The nuclei inside each spot's disk of <paramref name="spotDiameterMicrons"/> (colour deconvolution, threshold,
+    /// distance transform, seeded watershed; no model needed): <c>NucleusCount</c>, a <c>[maxNuclei, 5]</c> table
+    /// (<see cref="DetectNucleiTransformer.FeatureNames"/>) in <paramref name="outputColumn"/> and its mask <c>NucleusMask</c>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Out-of-range sizes.</exception>
+    public static DetectNucleiEstimator DetectNuclei(this TransformsCatalog catalog, string outputColumn = "Nuclei",
+        string imageColumn = "Image", int maxNuclei = 128, double spotDiameterMicrons = 55, double? micronsPerPixel = null) =>
+        new(new DetectNucleiOptions(outputColumn, imageColumn, MaxNuclei: maxNuclei, SpotDiameterMicrons: spotDiameterMicrons,
+            MicronsPerPixel: micronsPerPixel));
+
+    /// <summary>The nuclei inside each spot's disk, every choice explicit (see <see cref="DetectNucleiOptions"/>).</summary>
+    /// <exception cref="ArgumentException">Invalid options.</exception>
+    public static DetectNucleiEstimator DetectNuclei(this TransformsCatalog catalog, DetectNucleiOptions options) => new(options);
+
+    /// <summary>
     /// The built-in morphology featurizer (no model download needed); with <paramref name="dihedralViews"/>
     /// the output is <c>[8, D]</c>, the features of the 8 flips/rotations of each patch (Stem's augmentation).
     /// </summary>

@@ -22,6 +22,7 @@ public class CliTests
     [InlineData("report")]
     [InlineData("featurize")]
     [InlineData("map")]
+    [InlineData("nuclei")]
     public void EveryCommand_HasHelp(string command)
     {
         var (code, output, _) = Run(command, "--help");
@@ -40,6 +41,7 @@ public class CliTests
             "report" => new Host.Commands.ReportCommand().Options,
             "featurize" => new Host.Commands.FeaturizeCommand().Options,
             "map" => new Host.Commands.MapCommand().Options,
+            "nuclei" => new Host.Commands.NucleiCommand().Options,
             _ => throw new ArgumentException(command),
         };
         Assert.All(options, o => Assert.Contains($"--{o.Name}", output));

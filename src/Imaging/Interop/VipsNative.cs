@@ -149,4 +149,8 @@ internal static unsafe partial class VipsNative
 
     [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
     public static partial IntPtr vips_operation_new(string name);
+
+    /// <summary>A one-band double matrix image of <paramref name="width"/> × <paramref name="height"/> from row-major values (recomb, maplut, morph masks).</summary>
+    [LibraryImport(Vips)]
+    public static partial IntPtr vips_image_new_matrix_from_array(int width, int height, double* array, int size);
 }
