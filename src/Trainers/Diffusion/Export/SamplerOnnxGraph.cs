@@ -146,7 +146,8 @@ internal sealed class SamplerOnnxGraph
         string k1 = ops.Floats("x0_from_x", Table((_, i) => Math.Sqrt(1 / _schedule.AlphasCumprod[i])), _count);
         string k2 = ops.Floats("x0_from_eps", Table((_, i) => Math.Sqrt(1 / _schedule.AlphasCumprod[i] - 1)), _count);
         string timesteps = ops.Floats("timestep", Table((_, i) => _schedule.TimestepMap[i]), _count);
-        string noiseIndex = ops.Graph.AddInitializer("noise_slot", NoiseIndex, _count);
+        // Only a noise input is indexed by slot; in-graph noise leaves no unused initializer (ONNX Runtime warns of one on every load).
+        string noiseIndex = noiseInput ? ops.Graph.AddInitializer("noise_slot", NoiseIndex, _count) : "";
         bool stochastic = NoiseSlots > 1;
         bool solver = _sampler == DiffusionSampler.DpmSolver2M;
 
