@@ -283,13 +283,29 @@ public class CliOptionCoverageTests
         Assert.True(context.Code == 0, context.Err);
         Assert.Contains("ridge: 54 features", plain.Out);
         Assert.Contains("ridge: 108 features", context.Out);   // own 54 + the 9-spot mean of the same 54
-        Assert.Contains("NeighbourContext: OwnAndMean of each spot's 9 nearest spots", CliTests.Run("inspect", "--model", folder.File("context.zip")).Out);
+        Assert.Contains("NeighbourContext: the spot's embedding and the mean embedding of each spot's 9 nearest spots", CliTests.Run("inspect", "--model", folder.File("context.zip")).Out);
         Predict(folder.File("plain.zip"), folder.File("plain.csv"));
         Predict(folder.File("context.zip"), folder.File("context.csv"));
         Assert.NotEqual(File.ReadAllText(folder.File("plain.csv")), File.ReadAllText(folder.File("context.csv")));
         var diffusion = CliTests.Run(["train", "--input", C2, "--model", folder.File("s.zip"), "--trainer", "stem", "--context", "9", .. Small]);
         Assert.Equal(2, diffusion.Code);
         Assert.Contains("--context applies to the regressors", diffusion.Err);
+    }
+
+    [Fact]
+    public void TrainerHisDiff_TrainsPredictsInspectsAndExportsWithItsContextInputs()
+    {
+        using var folder = new TempFolder();
+        string model = Train(folder, "hisdiff.zip", ["--trainer", "hisdiff", "--epochs", "2", .. Small]);
+        string inspect = CliTests.Run("inspect", model).Out;
+        Assert.Contains("NeighbourContext: the embeddings (with a mask) of each spot's 9 nearest spots of its section; training spots", inspect);
+        Assert.Contains("HisDiff diffusion (context of 9 and 49 spots", inspect);
+        var export = CliTests.Run("export", "--model", model, "--onnx", folder.File("hisdiff.onnx"));
+        Assert.True(export.Code == 0, export.Err);
+        Assert.Contains("context_0 [N,9,54] with context_0_mask [N,9], context_1 [N,49,54]", export.Out);
+        var predict = CliTests.Run(["predict", "--input", C3, "--model", model, "--output", folder.File("p.csv"), .. FewDraws]);
+        Assert.True(predict.Code == 0, predict.Err);
+        Assert.Contains("_std,", File.ReadLines(folder.File("p.csv")).First());
     }
 
     [Fact]

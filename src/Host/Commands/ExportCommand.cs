@@ -44,7 +44,9 @@ public sealed class ExportCommand : ICommand
                 break;
             case StemDiffusionTransformer diffusion when args.Get("part", "sampler") == "sampler":
                 StemOnnxExporter.ExportSampler(diffusion, path, new StemOnnxSamplerOptions(sampling.Sampler, sampling.Steps, Draws: sampling.Draws, Seed: sampling.Seed ?? 0));
-                Console.WriteLine($"wrote {path}: input embedding [N,{diffusion.FeatureCount}]; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
+                string contexts = string.Concat(diffusion.ContextSizes.Select((k, set) =>
+                    $", {Trainers.Diffusion.Export.StemOnnxExporter.ContextInput(set)} [N,{k},{diffusion.FeatureCount}] with {Trainers.Diffusion.Export.StemOnnxExporter.ContextMaskInput(set)} [N,{k}]"));
+                Console.WriteLine($"wrote {path}: input embedding [N,{diffusion.FeatureCount}]{contexts}; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
                 break;
             case StemDiffusionTransformer:
                 throw new UsageException("--part must be sampler or denoiser");

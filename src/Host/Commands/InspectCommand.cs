@@ -77,7 +77,13 @@ public sealed class InspectCommand : ICommand
         FeaturizeMorphologyTransformer m => $"FeaturizeMorphology: built-in morphology features{(m.DihedralViews ? ", 8 dihedral views" : "")}",
         FeaturizeOnnxTransformer f => $"FeaturizeOnnx: {string.Join(" + ", f.EncoderNames)} → {f.OutputWidth} features",
         SelectViewTransformer => "SelectView: the first (unrotated) view",
-        NeighbourContextTransformer c => $"NeighbourContext: {c.Options.Pooling} of each spot's {c.Options.Neighbours} nearest spots of its section",
+        NeighbourContextTransformer c => $"NeighbourContext: {(c.Options.Pooling switch
+        {
+            Transforms.Context.ContextPooling.Mean => "the mean embedding",
+            Transforms.Context.ContextPooling.OwnAndMean => "the spot's embedding and the mean embedding",
+            _ => "the embeddings (with a mask)",
+        })} of each spot's {c.Options.Neighbours} nearest spots of its section" +
+            (c.TrainingPitchMicrons is { } pitch ? $"; training spots {pitch:0.#} µm apart" : ""),
         RidgeTransformer or MlpTransformer or StemDiffusionTransformer => "trainer: " + StandardPipeline.Describe(step),
         _ => step.GetType().Name,
     };
