@@ -25,6 +25,9 @@ public static class MetricsTable
             ("coverage 80%", m => F(m.Coverage80)),
             ("coverage 90%", m => F(m.Coverage90)),
         };
+        // Calibrated diffusion models also show what their raw intervals covered.
+        if (rows.Any(r => r.Metrics.RawCoverage80 is not null || r.Metrics.RawCoverage90 is not null))
+            lines = [.. lines, ("raw coverage 80%", m => F(m.RawCoverage80)), ("raw coverage 90%", m => F(m.RawCoverage90))];
         int width = Math.Max(10, rows.Max(r => r.Model.Length) + 2);
         output.WriteLine("metric".PadRight(16) + string.Concat(rows.Select(r => r.Model.PadLeft(width))));
         output.WriteLine(new string('-', 16 + width * rows.Count));

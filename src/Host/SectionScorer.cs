@@ -43,13 +43,22 @@ public static class SectionScorer
     /// Metrics of a scored section, with the empirical coverage of the 80% and 90% intervals
     /// when the model produced them (diffusion models).
     /// </summary>
-    public static ExpressionMetrics Evaluate(MLContext ctx, IDataView scored)
+    /// <param name="ctx">The context.</param>
+    /// <param name="scored">Scored spots with "Expression".</param>
+    /// <param name="model">The model that scored them: a diffusion model with calibrated intervals also gets the coverage
+    /// its raw intervals had.</param>
+    public static ExpressionMetrics Evaluate(MLContext ctx, IDataView scored, ITransformer? model = null)
     {
         var metrics = ctx.SpatialExpression().Evaluate(scored, "Expression", "Score");
-        double? Coverage(string level) => scored.Schema.Find("ScoreLower" + level) is not null && scored.Schema.Find("ScoreUpper" + level) is not null
-            ? IntervalCoverage.Compute(scored, "Expression", "ScoreLower" + level, "ScoreUpper" + level)
+        double? Coverage(string level, double scale = 1) => scored.Schema.Find("ScoreLower" + level) is not null && scored.Schema.Find("ScoreUpper" + level) is not null
+            ? IntervalCoverage.Compute(scored, "Expression", "ScoreLower" + level, "ScoreUpper" + level, scale)
             : null;
-        return metrics with { Coverage80 = Coverage("80"), Coverage90 = Coverage("90") };
+        var diffusion = (model as IEnumerable<ITransformer>)?.OfType<StemDiffusionTransformer>().LastOrDefault() ?? model as StemDiffusionTransformer;
+        double? Raw(string level, double nominal) => diffusion?.IntervalScales is not null ? Coverage(level, diffusion.IntervalScale(nominal)) : null;
+        return metrics with
+        {
+            Coverage80 = Coverage("80"), Coverage90 = Coverage("90"), RawCoverage80 = Raw("80", 0.8), RawCoverage90 = Raw("90", 0.9),
+        };
     }
 
     private static void ReportMissingGenes(ITransformer model, DataViewSchema schema, TextWriter log)

@@ -50,6 +50,12 @@ public sealed record ExpressionMetrics
     /// <summary>Empirical coverage of the nominal 90% intervals, for models that give them.</summary>
     public double? Coverage90 { get; init; }
 
+    /// <summary>Coverage the 80% intervals had before the model's interval calibration (null for uncalibrated intervals).</summary>
+    public double? RawCoverage80 { get; init; }
+
+    /// <summary>Coverage the 90% intervals had before the model's interval calibration (null for uncalibrated intervals).</summary>
+    public double? RawCoverage90 { get; init; }
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,

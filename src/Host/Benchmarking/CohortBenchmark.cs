@@ -50,7 +50,7 @@ public static class CohortBenchmark
                 foreach (string test in fold.Test)
                 {
                     var (scored, _) = SectionScorer.Score(model, featurized[test], ctx.SpatialExpression().Progress, log);
-                    var metrics = SectionScorer.Evaluate(ctx, scored);
+                    var metrics = SectionScorer.Evaluate(ctx, scored, model);
                     rows.Add(new BenchmarkRow(fold.Name, test, trainer, metrics, seconds));
                     log.WriteLine($"fold {fold.Name}: {trainer} on {test}: mean PCC {metrics.MeanPcc:0.0000}, MSE {metrics.Mse:0.0000}");
                 }

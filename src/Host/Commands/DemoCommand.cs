@@ -79,7 +79,7 @@ public sealed class DemoCommand : ICommand
                 string label = test.Count > 1 ? $"{trainer} @ {testName}" : trainer;
                 string fileSuffix = suffix + (test.Count > 1 ? "-" + testName : "");
                 var (scored, rate) = SectionScorer.Score(loaded, testSection, ctx.SpatialExpression().Progress, log);
-                var metrics = SectionScorer.Evaluate(ctx, scored);
+                var metrics = SectionScorer.Evaluate(ctx, scored, loaded);
                 table.Add((label, metrics));
                 if (pointEstimate == PointEstimate.PreserveVariance)
                 {

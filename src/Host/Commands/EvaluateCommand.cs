@@ -47,7 +47,7 @@ public sealed class EvaluateCommand : ICommand
             var data = SectionReader.Load(section.Path, requireCounts: true, section.MicronsPerPixel ?? args.GetDouble("mpp"), Console.Error, image);
             var (scored, _) = SectionScorer.Score(model, data, ctx.SpatialExpression().Progress, Console.Error);
             string label = sections.Count == 1 ? name : section.Name;
-            var metrics = SectionScorer.Evaluate(ctx, scored);
+            var metrics = SectionScorer.Evaluate(ctx, scored, model);
             rows.Add((label, metrics));
             if (pointEstimate == PointEstimate.PreserveVariance)
             {

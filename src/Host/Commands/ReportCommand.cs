@@ -48,7 +48,7 @@ public sealed class ReportCommand : ICommand
             // without, every spot.
             var (scored, _) = SectionScorer.Score(hasCounts ? model : PredictionModels.ForEverySpot(model), section,
                 ctx.SpatialExpression().Progress, Console.Error);
-            ExpressionMetrics? metrics = hasCounts ? SectionScorer.Evaluate(ctx, scored) : null;
+            ExpressionMetrics? metrics = hasCounts ? SectionScorer.Evaluate(ctx, scored, model) : null;
             models.Add((Path.GetFileNameWithoutExtension(path), scored, metrics));
         }
         string name = Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(input)));

@@ -33,8 +33,15 @@ public static class IntervalCoverage
 
     /// <summary>Coverage of the interval columns <paramref name="lower"/>/<paramref name="upper"/> for the truth in <paramref name="label"/>.</summary>
     /// <exception cref="SchemaMismatchException">A column is missing or the widths differ.</exception>
-    public static double Compute(IDataView data, string label, string lower, string upper)
+    /// <param name="data">Scored rows.</param>
+    /// <param name="label">Measured values.</param>
+    /// <param name="lower">Interval lower bounds.</param>
+    /// <param name="upper">Interval upper bounds.</param>
+    /// <param name="scale">Read each interval as its centre ± half-width / <paramref name="scale"/>: with a model's calibration
+    /// scale (<see cref="StemDiffusionTransformer.IntervalScale"/>) this is the coverage of the raw, uncalibrated interval.</param>
+    public static double Compute(IDataView data, string label, string lower, string upper, double scale = 1)
     {
+        if (!(scale > 0) || !double.IsFinite(scale)) throw new ArgumentOutOfRangeException(nameof(scale), scale, "The interval scale must be a positive number.");
         ArgumentNullException.ThrowIfNull(data);
         var truthColumn = data.Schema.RequireKind(label, nameof(IntervalCoverage), ColumnKind.FloatTensor);
         data.Schema.Require(lower, truthColumn.Type, nameof(IntervalCoverage));
@@ -48,6 +55,12 @@ public static class IntervalCoverage
             lo.AddRange(batch.GetFloats(lower));
             hi.AddRange(batch.GetFloats(upper));
         }
+        if (scale != 1)
+            for (int i = 0; i < lo.Count; i++)
+            {
+                float centre = 0.5f * (lo[i] + hi[i]), half = (float)(0.5 * (hi[i] - lo[i]) / scale);
+                (lo[i], hi[i]) = (centre - half, centre + half);
+            }
         return Compute(t.ToArray(), lo.ToArray(), hi.ToArray());
     }
 }

@@ -72,6 +72,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var levels = o.EffectiveIntervalLevels;
         Check(levels.All(l => l > 0 && l < 1), $"interval levels must be in (0, 1), got [{string.Join(", ", levels)}].");
         Check(levels.Select(StemDiffusionTransformer.LevelSuffix).Distinct().Count() == levels.Count, "interval levels must differ in whole percent.");
+        Check(o.CalibrationFraction is >= 0 and <= 0.5, $"the calibration fraction must be in [0, 0.5], got {o.CalibrationFraction}.");
         var contexts = o.ContextColumns ?? [];
         Check(contexts.All(c => !string.IsNullOrWhiteSpace(c)), "context column names must not be blank.");
         Check(contexts.Distinct(StringComparer.Ordinal).Count() == contexts.Count && !contexts.Contains(o.FeatureColumn, StringComparer.Ordinal),
@@ -167,10 +168,70 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var featureScaling = layout.Tile(_options.StandardizeFeatures ? Standardization.Fit(own, d, allViews) : Standardization.Identity(d));
         var xs = conditions ?? own;
         int c = layout.Width;
+        // Unscaled copies for interval calibration (its held-out spots are sampled and scored like new data).
+        var rawConditions = _options.CalibrationFraction > 0 ? (float[])xs.Clone() : [];
+        var rawLabels = _options.CalibrationFraction > 0 ? (float[])ys.Clone() : [];
         var labelScaling = _options.StandardizeLabels ? Standardization.Fit(ys, g, Enumerable.Range(0, n).ToArray()) : Standardization.Identity(g);
         var (labelMin, labelMax) = Range(ys, g);
         featureScaling.Apply(xs);
         labelScaling.Apply(ys);
+        IReadOnlyDictionary<string, double>? scales = null;
+        if (_options.CalibrationFraction > 0)
+            scales = Calibrate(rawConditions, rawLabels, xs, ys, n, views, layout, g, seed, labelColumn.SlotNames?.ToArray(),
+                featureScaling, labelScaling, labelMin, labelMax);
+        var (predictor, prior, summary) = Train(xs, ys, n, views, layout, g, seed, _options.CheckpointDirectory,
+            _options.HasContext ? "training HisDiff diffusion" : "training Stem diffusion");
+        return new StemDiffusionTransformer(_options with { Seed = seed }, views, layout, g, labelColumn.SlotNames?.ToArray(),
+            featureScaling, labelScaling, labelMin, labelMax, prior, predictor, summary, scales);
+    }
+
+    /// <summary>
+    /// Split-conformal scale of each interval level: a model trained on the other rows samples a held-out contiguous block
+    /// of <see cref="StemDiffusionOptions.CalibrationFraction"/> of the training rows (contiguous rows of a section are
+    /// neighbours, so the block is tissue the model did not see, closer to a new section than random spots); the scale
+    /// s_L is the ⌈(m + 1)·L⌉-th smallest |y − c| / h over the block's spots and genes, c and h the centre and half-width of
+    /// the raw level-L interval. Intervals are then c ± s_L·h.
+    /// </summary>
+    private Dictionary<string, double>? Calibrate(float[] rawConditions, float[] rawLabels, float[] xs, float[] ys, int n, int views,
+        ConditionLayout layout, int g, int seed, string[]? genes, Standardization featureScaling, Standardization labelScaling,
+        float[] labelMin, float[] labelMax)
+    {
+        int held = (int)Math.Ceiling(n * _options.CalibrationFraction), kept = n - held;
+        if (held < 5 || kept < 2) return null;   // too few spots to calibrate or to train on: intervals stay raw
+        int c = layout.Width;
+        var (predictor, prior, summary) = Train(xs[..(kept * views * c)], ys[..(kept * g)], kept, views, layout, g, seed, null,
+            $"calibrating intervals (a model on {kept} spots, {held} held out)");
+        using var model = new StemDiffusionTransformer(_options with { Seed = seed }, views, layout, g, genes, featureScaling, labelScaling,
+            labelMin, labelMax, prior, predictor, summary);
+        var heldConditions = new float[held * c];
+        for (int r = 0; r < held; r++)
+            rawConditions.AsSpan((kept + r) * views * c, c).CopyTo(heldConditions.AsSpan(r * c));
+        var draws = model.Sample(heldConditions, held, kept, model.Options);
+        var summaries = model.Summarize(draws, held, model.Options, applyCalibration: false);
+        var scales = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (double level in _options.EffectiveIntervalLevels)
+        {
+            string suffix = StemDiffusionTransformer.LevelSuffix(level);
+            var lower = (float[])summaries[_options.OutputColumn + "Lower" + suffix];
+            var upper = (float[])summaries[_options.OutputColumn + "Upper" + suffix];
+            var scores = new double[held * g];
+            for (int i = 0; i < scores.Length; i++)
+            {
+                double centre = 0.5 * (lower[i] + upper[i]), half = Math.Max(0.5 * (upper[i] - lower[i]), 1e-6);
+                scores[i] = Math.Abs(rawLabels[kept * g + i] - centre) / half;
+            }
+            Array.Sort(scores);
+            int rank = Math.Min(scores.Length, (int)Math.Ceiling((scores.Length + 1) * level)) - 1;
+            scales[suffix] = Math.Max(scores[rank], 1e-3);
+        }
+        return scales;
+    }
+
+    /// <summary>Trains a denoiser on the (standardized) rows; with a mean prior, fits it on the same rows first.</summary>
+    private (Module Predictor, RidgePrior? Prior, StemDiffusionTrainingSummary Summary) Train(float[] xs, float[] ys, int n, int views,
+        ConditionLayout layout, int g, int seed, string? checkpointDirectory, string label)
+    {
+        int c = layout.Width;
         RidgePrior? prior = null;
         float[]? priorMeans = null;
         if (_options.MeanPrior == MeanPrior.Ridge)
@@ -202,7 +263,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             using var ema = new ExponentialMovingAverage(network, emaDecay);
             int start = 0;
             int? resumed = null;
-            if (_options.CheckpointDirectory is { } directory && TrainingCheckpoint.FindLatest(directory) is { } latest)
+            if (checkpointDirectory is { } directory && TrainingCheckpoint.FindLatest(directory) is { } latest)
             {
                 var checkpoint = TrainingCheckpoint.Read(latest);
                 if (checkpoint.Fingerprint != fingerprint)
@@ -220,7 +281,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             var parameters = network.Parameters().ToArray();
             int workers = _options.EffectiveWorkers;
             var watch = Stopwatch.StartNew();
-            using (var scope = _progress.Start(_options.HasContext ? "training HisDiff diffusion" : "training Stem diffusion", _options.Epochs))
+            using (var scope = _progress.Start(label, _options.Epochs))
             {
                 if (start > 0) scope.Advance(start);
                 for (int epoch = start + 1; epoch <= _options.Epochs; epoch++)
@@ -264,7 +325,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                         sum += loss * m;
                     }
                     lastLoss = sum / n;
-                    if (_options.CheckpointDirectory is { } dir && (epoch % _options.CheckpointEvery == 0 || epoch == _options.Epochs))
+                    if (checkpointDirectory is { } dir && (epoch % _options.CheckpointEvery == 0 || epoch == _options.Epochs))
                         new TrainingCheckpoint(epoch, fingerprint, Save(network.SaveStateDict), Save(ema.Save), Save(optimizer.SaveState)).Write(dir);
                     double perEpoch = watch.Elapsed.TotalSeconds / (epoch - start);
                     var eta = TimeSpan.FromSeconds(Math.Round(perEpoch * (_options.Epochs - epoch)));
@@ -274,9 +335,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                 }
             }
             ema.CopyTo(predictor);
-            var summary = new StemDiffusionTrainingSummary(_options.Epochs, lastLoss, resumed, emaDecay, network.ParameterCount);
-            return new StemDiffusionTransformer(_options with { Seed = seed }, views, layout, g, labelColumn.SlotNames?.ToArray(),
-                featureScaling, labelScaling, labelMin, labelMax, prior, predictor, summary);
+            return (predictor, prior, new StemDiffusionTrainingSummary(_options.Epochs, lastLoss, resumed, emaDecay, network.ParameterCount));
         }
         catch
         {
@@ -310,7 +369,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         {
             Seed = seed, Epochs = 0, CheckpointDirectory = null, CheckpointEvery = 1, Threads = null, Workers = null, Sampler = DiffusionSampler.Ddpm,
             Steps = null, Eta = 0, Draws = 1, AntitheticDraws = false, PredictionSeed = 0, OutputDraws = false, IntervalLevels = null, PredictionBatchSpots = 1, ClipDenoised = true,
-            OutputColumn = "-", EmaDecay = emaDecay,
+            OutputColumn = "-", EmaDecay = emaDecay, CalibrationFraction = 0,
         };
         return JsonSerializer.Serialize(new { Options = relevant, Rows = rows, Views = views, Features = d, Genes = g });
     }

@@ -54,6 +54,10 @@ namespace MlNetStem.Trainers.Diffusion;
 /// its width on each side (IDDPM's clip_denoised with data-derived bounds); keeps few-step samplers of a barely trained
 /// model from producing absurd values.</param>
 /// <param name="PredictionBatchSpots">Spots denoised together (batch = spots × draws).</param>
+/// <param name="CalibrationFraction">Share of the training rows held out (one contiguous block) to calibrate the interval
+/// levels: a model trained on the rest samples them, and each level's intervals are widened or narrowed around their centre
+/// by the split-conformal scale that makes them cover that share of the held-out values (stored in the model). Costs a
+/// second training; 0 leaves the intervals as the draws' raw quantiles.</param>
 /// <param name="ContextColumns">HisDiff: context columns <c>[k, D]</c> with their <c>{name}Mask</c> <c>[k]</c> columns (as
 /// <c>NeighbourContext</c> writes them, e.g. the 9 and the 49 nearest spots). When set, the condition network is HisDiff's
 /// attention fusion (<see cref="ContextHeads"/>) of the spot's own embedding with each set, instead of Stem's MLP; null or
@@ -96,6 +100,7 @@ public sealed record StemDiffusionOptions(
     IReadOnlyList<double>? IntervalLevels = null,
     int PredictionBatchSpots = 64,
     bool ClipDenoised = true,
+    double CalibrationFraction = 0,
     IReadOnlyList<string>? ContextColumns = null,
     int ContextHeads = 8,
     int? ContextAttentionWidth = null)
@@ -146,7 +151,7 @@ public sealed record StemDiffusionOptions(
     /// which is why it is the CPU default. <see cref="CpuDit"/> is the DiT counterpart.
     /// </summary>
     public static StemDiffusionOptions Cpu { get; } = new(Denoiser: DenoiserKind.ResidualMlp, LearningRate: 3e-4, WeightDecay: 1, Epochs: 300,
-        Steps: 100, AntitheticDraws: true);
+        Steps: 100, AntitheticDraws: true, CalibrationFraction: 0.2);
 
     /// <summary>
     /// Stem's DiT on CPU: depth 2, hidden 64, 2 heads, lr 1e-3, 400 epochs (about 1.5 minutes on 2 cores for the bundled
@@ -154,7 +159,7 @@ public sealed record StemDiffusionOptions(
     /// hundredth of its cost (bench/StemBench).
     /// </summary>
     public static StemDiffusionOptions CpuDit { get; } = new(Denoiser: DenoiserKind.Dit, Epochs: 400, Sampler: DiffusionSampler.DpmSolver2M,
-        Steps: 10, AntitheticDraws: true);
+        Steps: 10, AntitheticDraws: true, CalibrationFraction: 0.2);
 
     /// <summary>The interval levels in effect.</summary>
     [JsonIgnore]

@@ -147,9 +147,11 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
 
     internal StemDiffusionTransformer(StemDiffusionOptions options, int views, ConditionLayout layout, int geneCount, string[]? genes,
         Standardization featureScaling, Standardization labelScaling, float[] labelMin, float[] labelMax, RidgePrior? prior, Module network,
-        StemDiffusionTrainingSummary summary)
+        StemDiffusionTrainingSummary summary, IReadOnlyDictionary<string, double>? intervalScales = null)
     {
         int featureCount = layout.Width;
+        if (intervalScales is not null && intervalScales.Values.Any(v => !(v > 0) || !double.IsFinite(v)))
+            throw new ArgumentException("Interval calibration scales must be positive numbers.");
         if (layout.ContextSizes.Length != (options.ContextColumns?.Count ?? 0))
             throw new ArgumentException($"{layout.ContextSizes.Length} context sizes for {options.ContextColumns?.Count ?? 0} context columns.");
         if (prior is not null && (prior.Ridge.Features != featureCount || prior.Ridge.Outputs != geneCount
@@ -174,6 +176,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         _owners = new NetworkOwners(network);
         _diffusion = new GaussianDiffusion(options.DiffusionSteps);
         Summary = summary;
+        IntervalScales = intervalScales;
     }
 
     /// <summary>A copy of <paramref name="source"/> with other sampling options, sharing its trained network.</summary>
@@ -194,6 +197,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         _owners = source._owners;
         _diffusion = new GaussianDiffusion(options.DiffusionSteps);
         Summary = source.Summary;
+        IntervalScales = source.IntervalScales;
     }
 
     /// <summary>Training and sampling options (seed filled in).</summary>
@@ -222,6 +226,16 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
 
     /// <summary>What training did.</summary>
     public StemDiffusionTrainingSummary Summary { get; }
+
+    /// <summary>
+    /// Split-conformal scale per interval level (key: the level in whole percent, "80"), fitted on held-out training spots
+    /// (<see cref="StemDiffusionOptions.CalibrationFraction"/>): a level-L interval is its raw draws' quantile interval
+    /// widened (or narrowed) by this factor around its centre. Null, or a level without a key, means raw intervals.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? IntervalScales { get; }
+
+    /// <summary>The calibration scale applied to <paramref name="level"/>'s intervals (1 when it is not calibrated).</summary>
+    public double IntervalScale(double level) => IntervalScales?.GetValueOrDefault(LevelSuffix(level), 1) ?? 1;
 
     /// <summary>Trainable scalars of the denoiser.</summary>
     public long ParameterCount => _network.ParameterCount;
@@ -461,7 +475,8 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         return (lower, upper);
     }
 
-    private Dictionary<string, Array> Summarize(float[] draws, int rows, StemDiffusionOptions o)
+    /// <summary>Mean, std, draws and the interval columns of sampled draws; intervals calibrated unless asked not to.</summary>
+    internal Dictionary<string, Array> Summarize(float[] draws, int rows, StemDiffusionOptions o, bool applyCalibration = true)
     {
         int g = GeneCount, k = o.Draws;
         var mean = new float[rows * g];
@@ -482,8 +497,11 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
                 Array.Sort(column);
                 for (int l = 0; l < levels.Count; l++)
                 {
-                    lower[l][r * g + j] = (float)Quantile(column, (1 - levels[l]) / 2);
-                    upper[l][r * g + j] = (float)Quantile(column, (1 + levels[l]) / 2);
+                    double lo = Quantile(column, (1 - levels[l]) / 2), hi = Quantile(column, (1 + levels[l]) / 2);
+                    double scale = applyCalibration ? IntervalScale(levels[l]) : 1;
+                    (lo, hi) = (0.5 * (lo + hi) - scale * 0.5 * (hi - lo), 0.5 * (lo + hi) + scale * 0.5 * (hi - lo));
+                    lower[l][r * g + j] = (float)lo;
+                    upper[l][r * g + j] = (float)hi;
                 }
             }
         var result = new Dictionary<string, Array>(StringComparer.Ordinal)
@@ -520,7 +538,7 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
         ArgumentNullException.ThrowIfNull(context);
         var schedule = new ScheduleState("linear", Options.DiffusionSteps, 1e-4 * 1000 / Options.DiffusionSteps, 0.02 * 1000 / Options.DiffusionSteps);
         context.WriteJson("stem.json", new State(Options, Views, FeatureCount, GeneCount, _genes, schedule, Summary, Prior?.Ridge.Alpha,
-            Layout.HasContext ? Layout.ContextSizes : null));
+            Layout.HasContext ? Layout.ContextSizes : null, IntervalScales?.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal)));
         context.WriteFloats("feature_mean.f32", _featureScaling.Mean);
         context.WriteFloats("feature_std.f32", _featureScaling.Std);
         context.WriteFloats("label_mean.f32", _labelScaling.Mean);
@@ -594,7 +612,8 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
                 network.LoadStateDict(stream);
             network.Eval();
             ModelLoadChecks.Finite(network, ComponentName, "denoiser.state");
-            return new StemDiffusionTransformer(s.Options, s.Views, layout, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary);
+            return new StemDiffusionTransformer(s.Options, s.Views, layout, s.GeneCount, s.Genes, features, labels, labelMin, labelMax, prior, network, s.Summary,
+                s.IntervalScales);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException or ArgumentException)
         {
@@ -645,5 +664,6 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
 
     [JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)]
     private sealed record State(StemDiffusionOptions Options, int Views, int FeatureCount, int GeneCount, string[]? Genes,
-        ScheduleState Schedule, StemDiffusionTrainingSummary Summary, double? PriorAlpha = null, int[]? ContextSizes = null);
+        ScheduleState Schedule, StemDiffusionTrainingSummary Summary, double? PriorAlpha = null, int[]? ContextSizes = null,
+        Dictionary<string, double>? IntervalScales = null);
 }

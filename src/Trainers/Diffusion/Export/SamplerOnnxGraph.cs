@@ -78,9 +78,10 @@ internal sealed class SamplerOnnxGraph
     /// <param name="seed">Seed of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
     /// <param name="intervalLevels">Central interval levels (e.g. 0.8) to output as quantiles of the draws, or none.</param>
+    /// <param name="intervalScale">Calibration scale of a level's interval around its centre (1: raw quantiles).</param>
     public OnnxGraphBuilder Build(Module network, int heads, ConditionLayout layout, Standardization features, Standardization labels,
         (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes,
-        IReadOnlyList<double>? intervalLevels = null)
+        IReadOnlyList<double>? intervalLevels = null, Func<double, double>? intervalScale = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(draws, 1);
         int c = features.Width, g = labels.Width;
@@ -240,15 +241,16 @@ internal sealed class SamplerOnnxGraph
         graph.AddOutput(StemOnnxExporter.ExpressionOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.StdOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.DrawsOutput, OnnxElementType.Float, "N", draws, g);
-        if (intervalLevels is { Count: > 0 }) AddIntervals(ops, intervalLevels, draws, g);
+        if (intervalLevels is { Count: > 0 }) AddIntervals(ops, intervalLevels, draws, g, intervalScale ?? (_ => 1));
         return graph;
     }
 
     /// <summary>
     /// Central quantile intervals of the draws per spot and gene, as the in-process sampler computes them: the draws sorted,
-    /// then NumPy's linear-interpolation quantile at (1 ∓ level) / 2.
+    /// then NumPy's linear-interpolation quantile at (1 ∓ level) / 2, then scaled around their centre by the level's
+    /// calibration scale s: lower = lo·(1 + s)/2 + hi·(1 − s)/2, upper = lo·(1 − s)/2 + hi·(1 + s)/2.
     /// </summary>
-    private static void AddIntervals(OnnxGraphOps ops, IReadOnlyList<double> levels, int draws, int g)
+    private static void AddIntervals(OnnxGraphOps ops, IReadOnlyList<double> levels, int draws, int g, Func<double, double> scaleOf)
     {
         var graph = ops.Graph;
         const string sorted = "draws_sorted";
@@ -257,6 +259,8 @@ internal sealed class SamplerOnnxGraph
         foreach (double level in levels)
         {
             string suffix = StemDiffusionTransformer.LevelSuffix(level);
+            double scale = scaleOf(level);
+            var raw = new List<string>();
             foreach (var (q, output) in new[] { ((1 - level) / 2, StemOnnxExporter.LowerOutput(level)), ((1 + level) / 2, StemOnnxExporter.UpperOutput(level)) })
             {
                 double position = q * (draws - 1);
@@ -265,9 +269,19 @@ internal sealed class SamplerOnnxGraph
                 string low = ops.Gather(sorted, ops.Int64($"q{tag}_below", below), 1);
                 string high = ops.Gather(sorted, ops.Int64($"q{tag}_above", above), 1);
                 string step = ops.Mul(ops.Sub(high, low), ops.Scalar($"q{tag}_fraction", (float)(position - below)));
-                graph.AddNode("Add", "", [low, step], [output]);
-                graph.AddOutput(output, OnnxElementType.Float, "N", g);
+                if (scale == 1)
+                {
+                    graph.AddNode("Add", "", [low, step], [output]);
+                    graph.AddOutput(output, OnnxElementType.Float, "N", g);
+                }
+                else raw.Add(ops.Add(low, step));
             }
+            if (scale == 1) continue;
+            string wide = ops.Scalar($"q{suffix}_scale_plus", (1 + scale) / 2), narrow = ops.Scalar($"q{suffix}_scale_minus", (1 - scale) / 2);
+            graph.AddNode("Add", "", [ops.Mul(raw[0], wide), ops.Mul(raw[1], narrow)], [StemOnnxExporter.LowerOutput(level)]);
+            graph.AddNode("Add", "", [ops.Mul(raw[0], narrow), ops.Mul(raw[1], wide)], [StemOnnxExporter.UpperOutput(level)]);
+            graph.AddOutput(StemOnnxExporter.LowerOutput(level), OnnxElementType.Float, "N", g);
+            graph.AddOutput(StemOnnxExporter.UpperOutput(level), OnnxElementType.Float, "N", g);
         }
     }
 

@@ -130,7 +130,7 @@ public static class StemOnnxExporter
         bool clip = options?.ClipDenoised ?? transformer.Options.ClipDenoised;
         return plan.Build((Torch.Nn.Module)transformer.Denoiser, transformer.Options.Heads, transformer.Layout, transformer.FeatureScaling,
             labels, clip ? transformer.ClipBounds() : null, transformer.Prior, draws, transformer.Options.AntitheticDraws, options?.NoiseInput ?? false, options?.Seed ?? 0, transformer.Genes,
-            options?.IntervalLevels);
+            options?.IntervalLevels, transformer.IntervalScale);
     }
 
     private static (DiffusionSampler Sampler, int Steps, double Eta, int Draws) Resolve(StemDiffusionTransformer transformer, StemOnnxSamplerOptions? options)
