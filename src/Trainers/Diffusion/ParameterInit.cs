@@ -34,6 +34,18 @@ internal static class ParameterInit
         return linear;
     }
 
+    /// <summary>
+    /// The condition MLP (y_embedder) Linear(C → C), SiLU, Linear(C → H): Xavier-initialized, or as Stem's code leaves it
+    /// (<paramref name="paper"/>: Xavier first, then both weights re-drawn from N(0, 0.02²), biases zero).
+    /// </summary>
+    public static Sequential ConditionMlp(long condition, long hidden, Generator generator, bool paper)
+    {
+        var mlp = TwoLayer(condition, condition, hidden, generator);
+        if (paper)
+            foreach (var linear in mlp.Modules.OfType<Linear>()) Normal(linear, 0.02, generator);
+        return mlp;
+    }
+
     /// <summary>Linear(in → hidden), SiLU, Linear(hidden → out), Xavier-initialized, registered as "0" and "2".</summary>
     public static Sequential TwoLayer(long inFeatures, long hidden, long outFeatures, Generator generator) =>
         new(XavierUniform(new Linear(inFeatures, hidden, generator), generator), new Silu(),

@@ -21,13 +21,13 @@ internal sealed class ResidualMlpDenoiser : Module, IDenoiser
     private readonly Linear _finalLinear;
 
     public ResidualMlpDenoiser(int genes, int conditionSize, int hidden, int width, int depth, Generator generator,
-        Func<TensorModule>? conditionNetwork = null)
+        Func<TensorModule>? conditionNetwork = null, bool paperInitialization = false)
     {
         GeneCount = genes;
         ConditionSize = conditionSize;
         _xEmbedder = RegisterModule("x_embedder", ParameterInit.XavierUniform(new Linear(genes, width, generator), generator));
         _tEmbedder = RegisterModule("t_embedder", new TimestepEmbedder(hidden, generator));
-        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
+        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.ConditionMlp(conditionSize, hidden, generator, paperInitialization));
         var blocks = RegisterModule("blocks", new ModuleGroup());
         _blocks = new (Sequential, Linear, Linear)[depth];
         for (int i = 0; i < depth; i++)

@@ -241,7 +241,11 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             priorScope.Advance();
         }
 
-        int stepsPerEpoch = (n + _options.BatchSize - 1) / _options.BatchSize;
+        // An epoch visits every spot once with one random view, or (Stem's recipe) every view of every spot.
+        int items = _options.AllViewsPerEpoch ? n * views : n;
+        if (_options.DropLastBatch && items < _options.BatchSize)
+            throw new InvalidDataException($"StemDiffusion: {items} training rows per epoch are fewer than one batch of {_options.BatchSize}, and DropLastBatch would train on none.");
+        int stepsPerEpoch = _options.DropLastBatch ? items / _options.BatchSize : (items + _options.BatchSize - 1) / _options.BatchSize;
         double emaDecay = _options.EmaDecay ?? Math.Clamp(1 - 10.0 / ((double)stepsPerEpoch * _options.Epochs), 0, 0.999);
         string fingerprint = Fingerprint(n, views, c, g, seed, emaDecay);
 
@@ -289,17 +293,25 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                     // Every epoch's randomness comes from (seed, epoch) alone, so a resumed run repeats it exactly.
                     var random = new Random((int)(SeedMixer.Mix(seed, epoch, 1) & int.MaxValue));
                     using var generator = new Generator(SeedMixer.Mix(seed, epoch, 2));
-                    var order = Enumerable.Range(0, n).ToArray();
+                    var order = Enumerable.Range(0, items).ToArray();
                     random.Shuffle(order);
                     double sum = 0;
-                    for (int first = 0; first < n; first += _options.BatchSize)
+                    int trained = 0;
+                    for (int first = 0; first < items; first += _options.BatchSize)
                     {
+                        int m = Math.Min(_options.BatchSize, items - first);
+                        if (m < _options.BatchSize && _options.DropLastBatch) break;   // Stem's DataLoader(drop_last=True)
                         using var step = Tensor.NewScope();
-                        int m = Math.Min(_options.BatchSize, n - first);
                         var rows = new long[m];
                         var conditionRows = new long[m];
                         for (int i = 0; i < m; i++)
                         {
+                            if (_options.AllViewsPerEpoch)
+                            {
+                                conditionRows[i] = order[first + i];
+                                rows[i] = conditionRows[i] / views;
+                                continue;
+                            }
                             rows[i] = order[first + i];
                             conditionRows[i] = rows[i] * views + (views > 1 ? random.Next(views) : 0);
                         }
@@ -323,8 +335,9 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
                         optimizer.Step();
                         ema.Update();
                         sum += loss * m;
+                        trained += m;
                     }
-                    lastLoss = sum / n;
+                    lastLoss = sum / trained;
                     if (checkpointDirectory is { } dir && (epoch % _options.CheckpointEvery == 0 || epoch == _options.Epochs))
                         new TrainingCheckpoint(epoch, fingerprint, Save(network.SaveStateDict), Save(ema.Save), Save(optimizer.SaveState)).Write(dir);
                     double perEpoch = watch.Elapsed.TotalSeconds / (epoch - start);
@@ -383,8 +396,9 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
             : null;
         return o.Denoiser switch
         {
-            DenoiserKind.Dit => new StemDit(genes, layout.Width, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator, fusion),
-            DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, layout.Width, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator, fusion),
+            DenoiserKind.Dit => new StemDit(genes, layout.Width, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator, fusion, o.PaperInitialization),
+            DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, layout.Width, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator, fusion,
+                o.PaperInitialization),
             _ => throw new ArgumentOutOfRangeException(nameof(o), o.Denoiser, "Unknown denoiser."),
         };
     }

@@ -54,6 +54,11 @@ namespace MlNetStem.Trainers.Diffusion;
 /// its width on each side (IDDPM's clip_denoised with data-derived bounds); keeps few-step samplers of a barely trained
 /// model from producing absurd values.</param>
 /// <param name="PredictionBatchSpots">Spots denoised together (batch = spots × draws).</param>
+/// <param name="DropLastBatch">Skip an epoch's last, partial batch (Stem's <c>drop_last=True</c>).</param>
+/// <param name="AllViewsPerEpoch">An epoch trains on every augmented view of every spot (Stem's 8N rows: the patch and its
+/// 7 flips/rotations) rather than one random view per spot.</param>
+/// <param name="PaperInitialization">Initialize as Stem's code: the gene-name table uniform in ±1/√H (PyTorch's
+/// kaiming_uniform with a = √5) and the condition MLP N(0, 0.02²), instead of N(0, 0.02²) and Xavier.</param>
 /// <param name="CalibrationFraction">Share of the training rows held out (one contiguous block) to calibrate the interval
 /// levels: a model trained on the rest samples them, and each level's intervals are widened or narrowed around their centre
 /// by the split-conformal scale that makes them cover that share of the held-out values (stored in the model). Costs a
@@ -100,6 +105,9 @@ public sealed record StemDiffusionOptions(
     IReadOnlyList<double>? IntervalLevels = null,
     int PredictionBatchSpots = 64,
     bool ClipDenoised = true,
+    bool DropLastBatch = false,
+    bool AllViewsPerEpoch = false,
+    bool PaperInitialization = false,
     double CalibrationFraction = 0,
     IReadOnlyList<string>? ContextColumns = null,
     int ContextHeads = 8,
@@ -119,7 +127,7 @@ public sealed record StemDiffusionOptions(
     /// </summary>
     public static StemDiffusionOptions HisDiffPaper { get; } = new(Depth: 12, HiddenSize: 384, Heads: 12, LearningRate: 1e-4,
         BatchSize: 128, Epochs: 2000, EmaDecay: 0, StandardizeFeatures: false, StandardizeLabels: false, Sampler: DiffusionSampler.Ddpm,
-        Draws: 1, ClipDenoised: false, ContextColumns: DefaultContextColumns);
+        Draws: 1, ClipDenoised: false, PaperInitialization: true, ContextColumns: DefaultContextColumns);
 
     /// <summary>
     /// HisDiff on CPU: the <see cref="Cpu"/> preset (residual-MLP denoiser, its optimizer and sampler, 20 antithetic draws
@@ -138,10 +146,13 @@ public sealed record StemDiffusionOptions(
     /// <summary>Interval levels used when <see cref="IntervalLevels"/> is null: 0.8 and 0.9.</summary>
     public static IReadOnlyList<double> DefaultIntervalLevels { get; } = [0.8, 0.9];
 
-    /// <summary>The published Stem configuration: DiT depth 12, hidden 384, 6 heads, batch 256, lr 1e-4, EMA 0.9999,
-    /// 1000-step ancestral DDPM with 20 draws. Needs a GPU to train in reasonable time.</summary>
+    /// <summary>The official Stem recipe (stem_train.py / stem_sample.py; fidelity table in the Diffusion README): DiT depth
+    /// 12, hidden 384, 6 heads, AdamW 1e-4 without weight decay, batch 256 with the last partial batch dropped, 4000 epochs
+    /// over every augmented view of every spot, EMA 0.9999, raw log2(x+1) targets and raw embeddings, Stem's initialization,
+    /// 1000-step ancestral DDPM with 20 draws and no clipping. Needs a GPU to train in reasonable time.</summary>
     public static StemDiffusionOptions Paper { get; } = new(Depth: 12, HiddenSize: 384, Heads: 6, LearningRate: 1e-4,
-        BatchSize: 256, Epochs: 2000, EmaDecay: 0.9999, Sampler: DiffusionSampler.Ddpm);
+        BatchSize: 256, Epochs: 4000, EmaDecay: 0.9999, StandardizeFeatures: false, StandardizeLabels: false, Sampler: DiffusionSampler.Ddpm,
+        ClipDenoised: false, DropLastBatch: true, AllViewsPerEpoch: true, PaperInitialization: true);
 
     /// <summary>
     /// The CPU preset: the residual-MLP denoiser (depth 2, width 256), AdamW lr 3e-4 with weight decay 1, batch 64,

@@ -24,16 +24,18 @@ internal sealed class StemDit : Module, IDenoiser
     private readonly int _hidden;
 
     public StemDit(int genes, int conditionSize, int hidden, int depth, int heads, int mlpRatio, Generator generator,
-        Func<TensorModule>? conditionNetwork = null)
+        Func<TensorModule>? conditionNetwork = null, bool paperInitialization = false)
     {
         GeneCount = genes;
         ConditionSize = conditionSize;
         _hidden = hidden;
         using (Tensor.NewScope())
-            _geneEmbedding = RegisterParameter("gene_embedding", (Tensor.RandN([genes, hidden], generator) * 0.02).MoveToOuterScope());
+            _geneEmbedding = RegisterParameter("gene_embedding", (paperInitialization
+                ? Tensor.Rand([genes, hidden], generator) * (2 / Math.Sqrt(hidden)) - 1 / Math.Sqrt(hidden)   // kaiming_uniform(a = √5)
+                : Tensor.RandN([genes, hidden], generator) * 0.02).MoveToOuterScope());
         _xEmbedder = RegisterModule("x_embedder", ParameterInit.TwoLayer(1, hidden, hidden, generator));
         _tEmbedder = RegisterModule("t_embedder", new TimestepEmbedder(hidden, generator));
-        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.TwoLayer(conditionSize, conditionSize, hidden, generator));
+        _yEmbedder = RegisterModule("y_embedder", conditionNetwork?.Invoke() ?? ParameterInit.ConditionMlp(conditionSize, hidden, generator, paperInitialization));
         var blocks = RegisterModule("blocks", new ModuleGroup());
         _blocks = new DitBlock[depth];
         for (int i = 0; i < depth; i++)
