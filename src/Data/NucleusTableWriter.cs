@@ -53,12 +53,19 @@ public static class NucleusTableWriter
     /// <param name="path">Destination .h5ad.</param>
     /// <param name="spatial">The section's images and scale factors (uns['spatial']), or null.</param>
     /// <param name="mlnetstem">Entries of uns['mlnetstem'] (how the nuclei were found).</param>
+    /// <param name="expression">Per-nucleus predicted expression, row-major <c>[nuclei, genes]</c>, written as X; null for no genes.</param>
+    /// <param name="genes">The gene of each column of <paramref name="expression"/> (var names).</param>
     /// <returns>The number of nuclei written.</returns>
     /// <exception cref="InvalidDataException">A spot index with no barcode, or a malformed library.</exception>
+    /// <exception cref="ArgumentException">The expression matrix does not have one row per nucleus and one column per gene.</exception>
     /// <exception cref="IOException">The file cannot be written.</exception>
     public static int WriteH5ad(IReadOnlyList<Nucleus> nuclei, IReadOnlyList<string> spotBarcodes, string path, SpatialLibrary? spatial,
-        IReadOnlyDictionary<string, object> mlnetstem)
+        IReadOnlyDictionary<string, object> mlnetstem, float[]? expression = null, IReadOnlyList<string>? genes = null)
     {
+        genes ??= [];
+        expression ??= [];
+        if (expression.Length != (long)nuclei.Count * genes.Count)
+            throw new ArgumentException($"{expression.Length} expression values do not form {nuclei.Count} nuclei × {genes.Count} genes.", nameof(expression));
         ArgumentNullException.ThrowIfNull(nuclei);
         ArgumentNullException.ThrowIfNull(spotBarcodes);
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -71,7 +78,7 @@ public static class NucleusTableWriter
         obs.Add(new NumericColumn("mean_haematoxylin", nuclei.Select(n => n.MeanHaematoxylin).ToArray()));
         var xy = new double[count, 2];
         for (int i = 0; i < count; i++) (xy[i, 0], xy[i, 1]) = (nuclei[i].X, nuclei[i].Y);
-        var file = new AnnDataFile(new DenseMatrix(count, 0, []), obs, new AnnDataFrame([]));
+        var file = new AnnDataFile(new DenseMatrix(count, genes.Count, expression), obs, new AnnDataFrame(genes));
         file.Obsm["spatial"] = xy;
         file.Uns["mlnetstem"] = new Dictionary<string, object>(mlnetstem, StringComparer.Ordinal)
         {

@@ -28,6 +28,8 @@ namespace MlNetStem.Host;
 /// Regressors (ridge, hest-ridge, mlp): also read the mean features of each spot's k nearest spots of its section
 /// (NeighbourContext), concatenated to its own; 0 (default) for none.
 /// </param>
+/// <param name="SpotDiameterMicrons">ST-AnD (stand): diameter of the disk around each spot centre in which nuclei are detected
+/// (ST/HER2ST 100 µm, Visium 55 µm).</param>
 /// <param name="ResNet18">
 /// The "resnet18" featurizer: <see cref="Encoders"/> holds ML.NET's pretrained ResNet18, fed with its own preprocessing
 /// (<see cref="PretrainedEncoders.ResNet18"/>) rather than the ImageNet defaults of "onnx".
@@ -50,17 +52,19 @@ public sealed record PipelineSettings(
     string? CheckpointDirectory = null,
     int? CheckpointEvery = null,
     int ContextNeighbours = 0,
-    bool ResNet18 = false)
+    bool ResNet18 = false,
+    double SpotDiameterMicrons = 100)
 {
     /// <summary>The featurizers the command line offers.</summary>
     public static IReadOnlyList<string> Featurizers { get; } = ["morphology", "onnx", "resnet18"];
 
     /// <summary>
     /// Trainers the command line offers: ridge, hest-ridge (HEST-Benchmark's linear probe), mlp, stem (diffusion, the CPU preset's residual-MLP denoiser),
-    /// stem-dit (Stem's DiT denoiser, its own CPU preset), stem-fast (an alias of stem kept for compatibility) and hisdiff
-    /// (the stem preset conditioned on the 9 and 49 nearest spots by HisDiff's attention fusion).
+    /// stem-dit (Stem's DiT denoiser, its own CPU preset), stem-fast (an alias of stem kept for compatibility), hisdiff
+    /// (the stem preset conditioned on the 9 and 49 nearest spots by HisDiff's attention fusion) and stand (ST-AnD: per-nucleus
+    /// expression learned from the spots by multiple-instance learning over nucleus crops; no patch features).
     /// </summary>
-    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "hest-ridge", "mlp", "stem", "stem-dit", "stem-fast", "hisdiff"];
+    public static IReadOnlyList<string> Trainers { get; } = ["ridge", "hest-ridge", "mlp", "stem", "stem-dit", "stem-fast", "hisdiff", "stand"];
 
     /// <summary>True for the names of diffusion trainers: stem, stem-dit, the alias stem-fast, and hisdiff.</summary>
     public static bool IsDiffusionTrainer(string trainer) => trainer is "stem" or "stem-dit" or "stem-fast" or "hisdiff";
@@ -85,8 +89,9 @@ public sealed record PipelineSettings(
         new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
-        new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility) | hisdiff (the stem preset conditioned on each spot's 9 and 49 nearest spots by HisDiff's attention fusion); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
-        new("epochs", "training epochs for mlp and the diffusion trainers (default: the trainer's own)", "N"),
+        new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility) | hisdiff (the stem preset conditioned on each spot's 9 and 49 nearest spots by HisDiff's attention fusion) | stand (ST-AnD: nuclei detected in each spot, 14 µm crops, conv encoder + noisy-AND multiple-instance learning; per-nucleus maps with `nuclei --model`); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
+        new("epochs", "training epochs for mlp, stand and the diffusion trainers (default: the trainer's own)", "N"),
+        new("spot-diameter-um", "stand only: diameter of the disk around each spot centre searched for nuclei (ST/HER2ST 100, Visium 55)", "UM", "100"),
         new("context", "regressors: also use the mean features of each spot's K nearest spots of its section (--trainer hisdiff attends to the 9 and 49 nearest by itself)", "K", "0"),
         new("prior", "diffusion trainers only: none (diffusion as published) | ridge (the diffusion models the residual of a cross-fitted ridge on the same features)", "NAME", "none"),
         new("augment", "none | dihedral (stem trains on the 8 flips/rotations of each patch; any featurizer)", "NAME", "none"),
@@ -172,7 +177,10 @@ public sealed record PipelineSettings(
             Epochs: args.Get("epochs") is null ? null : args.GetInt("epochs", 0),
             Prior: prior,
             ContextNeighbours: args.GetInt("context", 0),
-            ResNet18: featurizer == "resnet18");
+            ResNet18: featurizer == "resnet18",
+            SpotDiameterMicrons: args.GetDouble("spot-diameter-um", 100)!.Value);
+        if (!(settings.SpotDiameterMicrons > 0) || !double.IsFinite(settings.SpotDiameterMicrons))
+            throw new UsageException("--spot-diameter-um must be a positive number of micrometres");
         if (settings.Epochs is <= 0) throw new UsageException("--epochs must be positive");
         if (settings.Genes <= 0) throw new UsageException("--genes must be positive");
         if (settings.PatchPixels < 16) throw new UsageException("--patch-px must be at least 16");

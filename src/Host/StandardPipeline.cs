@@ -3,8 +3,10 @@ using MlNetStem.Trainers;
 using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
+using MlNetStem.Trainers.StAnd;
 using MlNetStem.Transforms;
 using MlNetStem.Transforms.Context;
+using MlNetStem.Transforms.Imaging;
 using MlNetStem.Transforms.Onnx;
 
 namespace MlNetStem.Host;
@@ -20,7 +22,7 @@ public static class StandardPipeline
     /// <exception cref="ArgumentException">An ONNX encoder cannot be used (the message names it).</exception>
     /// <exception cref="FileNotFoundException">An ONNX encoder file does not exist.</exception>
     public static EstimatorChain<ITransformer> Build(MLContext ctx, PipelineSettings settings) =>
-        Chain([.. PanelSteps(ctx, settings), .. FeaturizationSteps(ctx, settings), .. ModelSteps(ctx, settings)]);
+        Chain([.. PanelSteps(ctx, settings), .. (settings.Trainer == "stand" ? [] : FeaturizationSteps(ctx, settings)), .. ModelSteps(ctx, settings)]);
 
     /// <summary>Counts → panel (chosen on the data it is fitted on) → log2(x+1) "Expression", spots without panel counts dropped.</summary>
     public static EstimatorChain<ITransformer> Panel(MLContext ctx, PipelineSettings settings) => Chain(PanelSteps(ctx, settings));
@@ -55,6 +57,14 @@ public static class StandardPipeline
     private static IEnumerable<IEstimator<ITransformer>> ModelSteps(MLContext ctx, PipelineSettings settings)
     {
         var steps = new List<IEstimator<ITransformer>>();
+        if (settings.Trainer == "stand")
+        {
+            // ST-AnD reads nuclei, not patch features: the nuclei in each spot's disk, then a 14 µm crop around each.
+            steps.Add(ctx.Transforms.DetectNuclei(new DetectNucleiOptions(SpotDiameterMicrons: settings.SpotDiameterMicrons)));
+            steps.Add(ctx.Transforms.LoadNucleusCrops());
+            steps.Add(Trainer(ctx, settings));
+            return steps;
+        }
         bool hisDiff = settings.Trainer == "hisdiff";
         if (settings.DihedralViews && (!IsDiffusion(settings) || hisDiff)) steps.Add(ctx.Transforms.SelectView("Features", FeatureViews));
         if (hisDiff)
@@ -95,6 +105,7 @@ public static class StandardPipeline
         "mlp" => ctx.SpatialExpression().Trainers.Mlp(new MlpOptions("Expression", "Features", "Score", Epochs: settings.Epochs ?? new MlpOptions().Epochs)),
         "stem" or "stem-dit" or "stem-fast" => ctx.SpatialExpression().Trainers.StemDiffusion("Expression", settings.DihedralViews ? FeatureViews : "Features", "Score", DiffusionOptions(settings)),
         "hisdiff" => ctx.SpatialExpression().Trainers.HisDiff("Expression", "Features", null, "Score", DiffusionOptions(settings)),
+        "stand" => ctx.SpatialExpression().Trainers.StAnd(options: StAndOptions.Cpu with { Epochs = settings.Epochs ?? StAndOptions.Cpu.Epochs }),
         var other => throw new ArgumentException($"Unknown trainer '{other}'."),
     };
 
@@ -144,6 +155,8 @@ public static class StandardPipeline
             $"{(d.Options.MeanPrior == MeanPrior.Ridge ? ", ridge mean prior" : "")}): " +
             $"{d.FeatureCount} features → {d.GeneCount} genes, {d.ParameterCount} parameters; sampler {d.Options.Sampler}, {d.Options.EffectiveSteps} steps, {d.Options.Draws} draws",
         MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",
+        StAndTransformer t => $"ST-AnD ({t.Options.Encoder} encoder, {t.Options.Pooling} pooling): {t.Summary.TrainingNuclei} nuclei in " +
+            $"{t.Summary.TrainingSpots} spots → {t.GeneCount} genes, {t.ParameterCount} parameters, {t.Summary.Epochs} epochs in {t.Summary.Seconds:0} s",
         _ => trainer.GetType().Name,
     };
 

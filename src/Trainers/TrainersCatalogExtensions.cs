@@ -1,6 +1,7 @@
 using MlNetStem.Trainers.Diffusion;
 using MlNetStem.Trainers.Mlp;
 using MlNetStem.Trainers.Ridge;
+using MlNetStem.Trainers.StAnd;
 
 namespace MlNetStem.Trainers;
 
@@ -93,5 +94,27 @@ public static class TrainersCatalogExtensions
         o = o with { ContextColumns = contextColumns ?? o.ContextColumns ?? StemDiffusionOptions.DefaultContextColumns };
         if (!o.HasContext) throw new ArgumentException("HisDiff needs at least one context column.", nameof(contextColumns));
         return catalog.StemDiffusion(labelColumn, featureColumn, outputColumn, o);
+    }
+
+    /// <summary>
+    /// ST-AnD: per-nucleus expression learned from spot labels by multiple-instance learning over each spot's nucleus crops
+    /// (<c>ml.Transforms.DetectNuclei</c> then <c>ml.Transforms.LoadNucleusCrops</c>). Writes the spot prediction and each
+    /// nucleus' prediction on the spot scale. <paramref name="options"/> defaults to <see cref="StAndOptions.Cpu"/> (conv
+    /// encoder); <see cref="StAndOptions.Paper"/> is ST-AnD's VQ-VAE configuration. The column arguments override those of the
+    /// options; a null seed is drawn from the context.
+    /// </summary>
+    /// <param name="catalog">The trainers catalog.</param>
+    /// <param name="labelColumn">Spot expression [G].</param>
+    /// <param name="cropColumn">Nucleus crops [MaxNuclei, 3, S, S].</param>
+    /// <param name="maskColumn">Nucleus mask [MaxNuclei].</param>
+    /// <param name="outputColumn">Predicted spot expression [G].</param>
+    /// <param name="options">Every other option; null means <see cref="StAndOptions.Cpu"/>.</param>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public static StAndEstimator StAnd(this SpatialTrainersCatalog catalog, string labelColumn = "Expression", string cropColumn = "NucleusCrops",
+        string maskColumn = "NucleusMask", string outputColumn = "Score", StAndOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        var o = (options ?? StAndOptions.Cpu) with { LabelColumn = labelColumn, CropColumn = cropColumn, MaskColumn = maskColumn, OutputColumn = outputColumn };
+        return new(o with { Seed = o.Seed ?? catalog.Owner.NextSeed() }, catalog.Owner.Progress);
     }
 }

@@ -53,6 +53,16 @@ public static class TransformsCatalogExtensions
     public static DetectNucleiEstimator DetectNuclei(this TransformsCatalog catalog, DetectNucleiOptions options) => new(options);
 
     /// <summary>
+    /// A crop around each nucleus of <paramref name="nucleiColumn"/> (ST-AnD's input: <paramref name="cropMicrons"/> µm at
+    /// <paramref name="cropPixels"/> px, values in [-0.5, 0.5]) as <c>[MaxNuclei, 3, px, px]</c>, zeros for padding rows.
+    /// </summary>
+    /// <exception cref="ArgumentException">Out-of-range sizes.</exception>
+    public static LoadNucleusCropsEstimator LoadNucleusCrops(this TransformsCatalog catalog, string outputColumn = "NucleusCrops",
+        string nucleiColumn = "Nuclei", string maskColumn = "NucleusMask", string imageColumn = "Image",
+        double cropMicrons = 14, int cropPixels = 28, double? micronsPerPixel = null) =>
+        new(new LoadNucleusCropsOptions(outputColumn, nucleiColumn, maskColumn, imageColumn, cropMicrons, cropPixels, micronsPerPixel));
+
+    /// <summary>
     /// The built-in morphology featurizer (no model download needed); with <paramref name="dihedralViews"/>
     /// the output is <c>[8, D]</c>, the features of the 8 flips/rotations of each patch (Stem's augmentation).
     /// </summary>

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using MlNetStem.Data;
+using MlNetStem.Data.Reporting;
 using MlNetStem.Imaging;
+using MlNetStem.Trainers.StAnd;
+using MlNetStem.Transforms.Imaging;
 
 namespace MlNetStem.Host.Commands;
 
 /// <summary>
 /// Detects the nuclei of a section's H&amp;E (<see cref="NucleusDetector"/>: no model, no download) inside its spots' disks, or
 /// over the whole tissue, and writes one row per nucleus (centroid, area, diameter, mean haematoxylin, parent spot) as
-/// .h5ad or CSV. Detection only for now: per-nucleus expression from an ST-AnD model is a later step between detecting and
-/// writing (see <see cref="Run"/>).
+/// .h5ad or CSV; with an ST-AnD <c>--model</c>, the .h5ad's X holds each nucleus' predicted expression.
 /// </summary>
 public sealed class NucleiCommand : ICommand
 {
@@ -30,6 +32,9 @@ public sealed class NucleiCommand : ICommand
         new("whole-tissue", "detect over the whole tissue, not only inside spots (nuclei outside every spot get no parent spot)", null),
         new("spot-diameter-um", "diameter of a spot's disk (default: from the layout: HER2ST 100 µm, Visium 55 µm; 55 when it does not say)", "UM"),
         new("threshold", "fixed haematoxylin optical-density threshold (default: Otsu's on each region's tissue, within 0.3–1.2)", "OD"),
+        new("model", "an ST-AnD model (train --trainer stand): also predict each nucleus' expression (X, one var per gene, log2(1 + counts the nucleus contributes to a spot); see docs/STAND.md)", "FILE"),
+        new("map", "with --model: also write a PNG of one gene's per-nucleus prediction over the H&E (a disc per nucleus, viridis)", "FILE"),
+        new("map-gene", "the gene --map draws (default: the model's first gene)", "GENE"),
         new("overlay", $"also write a PNG of the detected centroids (green) and spot disks (yellow) over a {OverlaySide} px crop of the H&E around the spot with most nuclei", "FILE"),
         .. SectionReader.ImageOptions,
     ];
@@ -53,6 +58,17 @@ public sealed class NucleiCommand : ICommand
         if (overlay is not null) OutputPaths.CheckFile("overlay", overlay);
         bool wholeTissue = args.Flag("whole-tissue");
         var log = Console.Error;
+        string? modelPath = args.Get("model");
+        if (modelPath is not null && !File.Exists(modelPath)) throw new UsageException($"'--model {modelPath}': no such file");
+        var stand = modelPath is null ? default : LoadStAnd(modelPath);
+        string? map = args.Get("map");
+        if (map is not null && modelPath is null) throw new UsageException("--map draws a model's predictions: give --model");
+        if (map is not null && !map.EndsWith(".png", StringComparison.OrdinalIgnoreCase)) throw new UsageException($"'--map {map}': the extension must be .png");
+        if (map is not null) OutputPaths.CheckFile("map", map);
+        string[]? modelGenes = stand.Model is null ? null : stand.Model.Genes?.ToArray() ?? Enumerable.Range(0, stand.Model.GeneCount).Select(g => $"gene_{g}").ToArray();
+        string? mapGene = args.Get("map-gene") ?? modelGenes?[0];
+        if (map is not null && !modelGenes!.Contains(mapGene!))
+            throw new UsageException($"'--map-gene {mapGene}': the model does not predict it (genes: {string.Join(", ", modelGenes!.Take(10))}{(modelGenes!.Length > 10 ? ", ..." : "")})");
 
         string? sample = args.Get("sample");
         var section = SectionReader.LoadSection(input, requireCounts: false, args.GetDouble("mpp"), log, args.Get("image"), sample);
@@ -94,8 +110,15 @@ public sealed class NucleiCommand : ICommand
             if (overlay is not null) WriteOverlay(slide, nuclei, spots, overlay);
         }
         double seconds = clock.Elapsed.TotalSeconds;
-        // An ST-AnD --model would score the nuclei here (crops around each centroid → per-nucleus expression) and the
-        // writers below would take its predictions as X.
+        float[]? expression = null;
+        if (stand.Model is not null)
+        {
+            var scoring = Stopwatch.StartNew();
+            using (var slide = Open(image.Path)) expression = Score(stand.Model, stand.Crops, slide, mpp, nuclei, progress);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"predicted {stand.Model.GeneCount} genes for {nuclei.Count} nuclei in {scoring.Elapsed.TotalSeconds:0.00} s with {modelPath}"));
+            if (!h5ad) Console.WriteLine("note: the CSV holds the nuclei table only; write .h5ad for the per-nucleus predictions");
+        }
 
         string library = SectionReader.NameOf(input, sample);
         var perSpot = new int[barcodes.Length];
@@ -117,7 +140,13 @@ public sealed class NucleiCommand : ICommand
                 ["created_utc"] = DateTime.UtcNow.ToString("O", CultureInfo.InvariantCulture),
                 ["mlnetstem_version"] = PredictionProvenance.CurrentVersion,
             };
-            NucleusTableWriter.WriteH5ad(nuclei, barcodes, output, spatial, provenance);
+            if (stand.Model is not null)
+            {
+                provenance["model"] = Path.GetFullPath(modelPath!);
+                provenance["X"] = "ST-AnD per-nucleus prediction: log2(1 + c), c the counts one such nucleus contributes to a spot made of nuclei like it " +
+                    "(the spot prediction of n copies is log2(1 + n·c)); same units as the spot labels, log2(x + 1) of the panel";
+            }
+            NucleusTableWriter.WriteH5ad(nuclei, barcodes, output, spatial, provenance, expression, modelGenes);
         }
         else
         {
@@ -131,7 +160,55 @@ public sealed class NucleiCommand : ICommand
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"detected in {seconds:0.00} s: {nuclei.Count / Math.Max(seconds, 1e-9):0} nuclei/s, {rate}, at {mpp:0.###} µm/px"));
         if (overlay is not null) Console.WriteLine($"wrote {overlay}");
+        if (map is not null && expression is not null && nuclei.Count > 0)
+        {
+            int g = Array.IndexOf(modelGenes!, mapGene), genes = modelGenes!.Length;
+            var values = Enumerable.Range(0, nuclei.Count).Select(i => expression[i * genes + g]).ToArray();
+            var (thumbnail, scale) = ImageThumbnail.Read(image.Path, 2400);
+            var layout = SpotLayout.Create(nuclei.Select(n => n.X).ToArray(), nuclei.Select(n => n.Y).ToArray(), scale, (thumbnail.Width, thumbnail.Height));
+            PngEncoder.Save(SpotMap.Draw(thumbnail, layout, values, SpotMap.RobustRange(values), Colormap.Viridis), map);
+            Console.WriteLine($"wrote {map} ({mapGene} per nucleus)");
+        }
         return 0;
+    }
+
+    /// <summary>The ST-AnD trainer of a saved pipeline and the crop settings it was trained with.</summary>
+    private static (StAndTransformer? Model, LoadNucleusCropsOptions Crops) LoadStAnd(string path)
+    {
+        var model = new MLContext(1).SpatialExpression().LoadModel(path, out _);
+        IEnumerable<ITransformer> steps = model as IEnumerable<ITransformer> ?? [model];
+        var stand = steps.OfType<StAndTransformer>().LastOrDefault()
+            ?? throw new UsageException($"'--model {path}' holds no ST-AnD model (train one with --trainer stand)");
+        var crops = steps.OfType<LoadNucleusCropsTransformer>().LastOrDefault()?.Options ?? new LoadNucleusCropsOptions();
+        return (stand, crops);
+    }
+
+    /// <summary>Each nucleus' crop (as the model's LoadNucleusCrops cut them) through the model, a chunk of nuclei at a time.</summary>
+    private static float[] Score(StAndTransformer model, LoadNucleusCropsOptions crops, ISlide slide, double mpp, IReadOnlyList<Nucleus> nuclei,
+        IProgressReporter progress)
+    {
+        const int chunk = 512;
+        int length = NucleusCrops.Length(crops.CropPixels), g = model.GeneCount;
+        double cropMpp = crops.MicronsPerPixel ?? mpp;
+        var result = new float[nuclei.Count * g];
+        var buffer = new float[chunk * length];
+        using var scope = progress.Start("predicting nuclei expression", nuclei.Count);
+        for (int start = 0; start < nuclei.Count; start += chunk)
+        {
+            int m = Math.Min(chunk, nuclei.Count - start);
+            try
+            {
+                Parallel.For(0, m, ComputeThreads.ParallelOptions, i => NucleusCrops.Read(slide, cropMpp, nuclei[start + i].X, nuclei[start + i].Y,
+                    crops.CropMicrons, crops.CropPixels, buffer.AsSpan(i * length, length)));
+            }
+            catch (AggregateException e)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(SlideErrors.Unwrap(e));
+            }
+            model.PredictNuclei(buffer.AsSpan(0, m * length), m).CopyTo(result, start * g);
+            scope.Advance(m);
+        }
+        return result;
     }
 
     private static ISlide Open(string path)
