@@ -74,9 +74,13 @@ public sealed unsafe class VipsImage : SafeHandle, ISlide
                 + (page > 0 ? $",page={page}" : "");
             if (VipsNative.vips_object_set_from_string(operation, options) != 0)
                 throw new VipsException($"open '{path}'", VipsLibrary.TakeError());
-            built = VipsNative.vips_cache_operation_build(operation);
-            if (built == IntPtr.Zero)
+            // Built in place, without the (disabled) operation cache: see VipsOperation.Build.
+            if (VipsNative.vips_object_build(operation) != 0)
+            {
+                VipsNative.vips_object_unref_outputs(operation);
                 throw new VipsException($"open '{path}'", "corrupt or unreadable image: " + VipsLibrary.TakeError());
+            }
+            built = VipsNative.g_object_ref(operation);
 
             new Span<byte>(value, VipsNative.GValueSize).Clear();
             VipsNative.g_value_init(value, VipsNative.vips_image_get_type());

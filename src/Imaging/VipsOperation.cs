@@ -51,11 +51,20 @@ internal sealed unsafe class VipsOperation : IDisposable
     }
 
     /// <summary>Runs the operation.</summary>
+    /// <remarks>
+    /// Built in place with <c>vips_object_build</c>, not through <c>vips_cache_operation_build</c>: the operation cache is off
+    /// (<see cref="VipsLibrary"/> sets its size to 0), and with several threads building operations at once its lookup and
+    /// trim path is where libvips has had races (an operation intermittently failing with an empty error buffer here).
+    /// </remarks>
     /// <exception cref="VipsException">libvips refused or failed; the message carries its reason.</exception>
     public VipsOperation Build(string what)
     {
-        _built = VipsNative.vips_cache_operation_build(_operation);
-        if (_built == IntPtr.Zero) throw new VipsException(what, VipsLibrary.TakeError());
+        if (VipsNative.vips_object_build(_operation) != 0)
+        {
+            VipsNative.vips_object_unref_outputs(_operation);
+            throw new VipsException(what, VipsLibrary.TakeError());
+        }
+        _built = VipsNative.g_object_ref(_operation);
         return this;
     }
 

@@ -46,6 +46,19 @@ public class BenchmarkCliTests
     }
 
     [Fact]
+    public void Benchmark_WithStAnd_DetectsNucleiOnTheFeaturizedSections()
+    {
+        // ST-AnD reads the H&E itself, so the featurized sections must keep their image column (they did not: "column 'Image'
+        // not found"), and nuclei are detected on slides the featurizer already opened.
+        using var folder = new TempFolder();
+        var (code, output, error) = CliTests.Run("benchmark", "--input", $"{C2},{C3}", "--trainers", "stand", "--genes", "5",
+            "--epochs", "1", "--output", folder.File("bench"));
+        Assert.True(code == 0, error);
+        Assert.Contains("stand", output);
+        Assert.Equal(3, File.ReadAllLines(folder.File(Path.Combine("bench", "benchmark.csv"))).Length);   // header + 2 folds
+    }
+
+    [Fact]
     public void Benchmark_ATrainersResults_DoNotDependOnTheOtherTrainers()
     {
         // Each fit gets a fresh context with the run's seed, so a seeded trainer (mlp) scores the same alone or after ridge.

@@ -41,6 +41,10 @@ public class StAndCliTests
         run.Out.Should().MatchRegex(@"predicted 4 genes for \d+ nuclei");
         File.ReadAllBytes(map).Take(4).Should().Equal(0x89, (byte)'P', (byte)'N', (byte)'G');
 
+        var export = CliTests.Run("export", "--model", model, "--onnx", folder.File("nucleus.onnx"));
+        export.Code.Should().Be(0, export.Err);
+        export.Out.Should().Contain("input crops [N,3,28,28] (nucleus crops); output nucleus_expression [N,4]");
+
         var (code, stdout, stderr) = ChildProcess.Run("/usr/bin/python3", ["-c", Reader, output]);
         code.Should().Be(0, stderr);
         var r = JsonDocument.Parse(stdout).RootElement;

@@ -117,6 +117,29 @@ public class StAndTests(ITestOutputHelper output)
             }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void StAnd_NucleusOnnxExport_MatchesPredictNuclei(bool vqVae)
+    {
+        var (train, _) = StAndData.Spots(24, 8);
+        var options = vqVae ? StAndOptions.Paper with { CodebookSize = 64 } : StAndOptions.Cpu;
+        using var model = Estimator(options, epochs: 3).Fit(train);
+        var crops = MlpData.Column(train, "NucleusCrops");
+        int length = 3 * model.CropSize * model.CropSize, count = Math.Min(40, crops.Length / length);
+        var some = crops[..(count * length)];
+        var expected = model.PredictNuclei(some, count);
+        using var session = MlNetStem.Onnx.OnnxSession.FromBytes(model.ExportNucleusOnnx());
+        var actual = session.Run(new Dictionary<string, MlNetStem.Onnx.OnnxTensor>
+        {
+            [StAndTransformer.OnnxInputName] = MlNetStem.Onnx.OnnxTensor.Create(some, count, 3, model.CropSize, model.CropSize),
+        })[StAndTransformer.OnnxOutputName].GetData<float>();
+        double worst = expected.Zip(actual, (e, a) => (double)Math.Abs(e - a)).Max();
+        output.WriteLine($"{(vqVae ? "VQ-VAE" : "conv")} encoder: {count} nuclei, max |ORT − libtorch| {worst:G3}, max value {expected.Max():G3}");
+        worst.Should().BeLessThan(1e-4);
+        expected.Max().Should().BeGreaterThan(0.01f, "outputs that are all ~0 would prove nothing");
+    }
+
     [Fact]
     public void StAnd_NoNucleusInAnySpot_IsAClearError()
     {

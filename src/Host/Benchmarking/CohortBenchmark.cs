@@ -13,7 +13,7 @@ public static class CohortBenchmark
 {
     /// <summary>Columns kept from a featurized section besides its features.</summary>
     private static readonly string[] Kept =
-        [SpotColumns.Barcode, SpotColumns.ArrayX, SpotColumns.ArrayY, SpotColumns.PixelX, SpotColumns.PixelY, SpotColumns.Counts];
+        [SpotColumns.Barcode, SpotColumns.ArrayX, SpotColumns.ArrayY, SpotColumns.PixelX, SpotColumns.PixelY, SpotColumns.Counts, SpotColumns.Image];
 
     /// <summary>Runs <paramref name="folds"/> over <paramref name="sections"/> for each trainer of <paramref name="trainers"/>.</summary>
     /// <param name="ctx">Seeded context (its progress reporter shows featurization and training).</param>

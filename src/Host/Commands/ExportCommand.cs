@@ -54,6 +54,11 @@ public sealed class ExportCommand : ICommand
                 ridge.ExportOnnx(path);
                 Console.WriteLine($"wrote {path}: input {RidgeTransformer.OnnxInputName} [N,{ridge.FeatureCount}]; output {RidgeTransformer.OnnxOutputName} [N,{ridge.OutputCount}]");
                 break;
+            case Trainers.StAnd.StAndTransformer stAnd:
+                stAnd.ExportNucleusOnnx(path);
+                Console.WriteLine($"wrote {path}: input {Trainers.StAnd.StAndTransformer.OnnxInputName} [N,3,{stAnd.CropSize},{stAnd.CropSize}] (nucleus crops); " +
+                    $"output {Trainers.StAnd.StAndTransformer.OnnxOutputName} [N,{stAnd.GeneCount}] (per nucleus, spot scale)");
+                break;
             case MlpTransformer mlp:
                 mlp.ExportOnnx(path);
                 Console.WriteLine($"wrote {path}: input {MlpTransformer.OnnxInputName} [N,{mlp.FeatureCount}]; output {MlpTransformer.OnnxOutputName} [N,{mlp.OutputCount}]");

@@ -42,8 +42,9 @@ internal static unsafe partial class VipsNative
     [LibraryImport(Vips, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int vips_object_set_from_string(IntPtr vipsObject, string options);
 
+    /// <summary>Builds (runs) an operation in place, without the operation cache: 0 on success.</summary>
     [LibraryImport(Vips)]
-    public static partial IntPtr vips_cache_operation_build(IntPtr operation);
+    public static partial int vips_object_build(IntPtr vipsObject);
 
     [LibraryImport(Vips)]
     public static partial void vips_object_unref_outputs(IntPtr vipsObject);

@@ -1,5 +1,7 @@
+using MlNetStem.Onnx.Writer;
 using MlNetStem.Torch;
 using MlNetStem.Torch.Nn;
+using MlNetStem.Trainers.Diffusion.Export;
 
 namespace MlNetStem.Trainers.StAnd;
 
@@ -49,5 +51,15 @@ internal sealed class GatherConv2d : TensorModule
         var padded = Tensor.Cat([input, Tensor.Zeros([n, 1, InChannels])], 1);
         var taps = padded.IndexSelect(1, Tensor.FromArray(_index, [_index.Length]));
         return _linear.Forward(taps.Reshape(n, (long)OutSize * OutSize, (long)Taps * InChannels));
+    }
+
+    /// <summary>The same gather and product in an ONNX graph: <paramref name="input"/> [N, InSize², InChannels] → [N, OutSize², out].</summary>
+    public string EmitOnnx(OnnxGraphOps ops, string input, string prefix)
+    {
+        // The zero row: the input's first pixel times 0 keeps the batch dimension dynamic.
+        string zero = ops.Mul(ops.Node("Slice", input, ops.Int64s("zero_start", 0), ops.Int64s("zero_end", 1), ops.Int64s("zero_axis", 1)), ops.Scalar("zero", 0));
+        string padded = ops.Graph.AddNode("Concat", [input, zero], OnnxAttribute.Int("axis", 1));
+        string taps = ops.Gather(padded, ops.Graph.AddInitializer(prefix + ".taps", _index, _index.Length), 1);
+        return OnnxExport.Emit(_linear, ops.Graph, ops.Reshape(taps, -1, (long)OutSize * OutSize, (long)Taps * InChannels), prefix + ".linear");
     }
 }

@@ -1,5 +1,7 @@
+using MlNetStem.Onnx.Writer;
 using MlNetStem.Torch;
 using MlNetStem.Torch.Nn;
+using MlNetStem.Trainers.Diffusion.Export;
 
 namespace MlNetStem.Trainers.StAnd;
 
@@ -195,6 +197,53 @@ internal sealed class StAndNetwork : Module
     /// Per-nucleus prediction on the spot scale, <c>[M, G]</c>: log2(cᵢ + 1) with cᵢ = s·β·pool({pᵢ}), the counts nucleus i
     /// contributes to a spot made of n copies of it (whose prediction is log2(n·cᵢ + 1)).
     /// </summary>
+    /// <summary>
+    /// The per-nucleus model in an ONNX graph, as <see cref="Encode"/> (evaluation mode), <see cref="NucleusValues"/> and
+    /// <see cref="NucleusOutput"/> compute it: <paramref name="crops"/> CHW [N, 3, S, S] → log2(cᵢ + 1) [N, G]. The codebook
+    /// lookup is an ArgMin over squared distances (ties to the first entry, as in process).
+    /// </summary>
+    public string EmitOnnx(OnnxGraphOps ops, string crops)
+    {
+        var graph = ops.Graph;
+        string x = ops.Transpose(ops.Reshape(crops, -1, 3, (long)CropSize * CropSize), 0, 2, 1);      // [N, S², 3]
+        string h = graph.AddNode("Relu", [_conv1.EmitOnnx(ops, x, "conv1")]);
+        h = graph.AddNode("Relu", [_conv2.EmitOnnx(ops, h, "conv2")]);
+        string z = OnnxExport.Emit(_latent, graph, h, "latent");                                       // [N, cells, L]
+        if (_codebook is not null)
+        {
+            string flat = ops.Reshape(z, -1, _options.LatentChannels);
+            string book = OnnxExport.AddInitializer(graph, "codebook", _codebook);
+            string norms;
+            using (Tensor.NewScope())
+                norms = ops.Floats("codebook_norms", _codebook.Detach().Square().Sum(1).ToFloatArray(), 1, _options.CodebookSize);
+            string distances = ops.Sub(norms, ops.Mul(ops.Node("MatMul", flat, ops.Transpose(book, 1, 0)), ops.Scalar("two", 2)));
+            string nearest = graph.AddNode("ArgMin", [distances], OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0),
+                OnnxAttribute.Int("select_last_index", 0));
+            z = ops.Gather(book, nearest, 0);
+        }
+        string features = ops.Reshape(z, -1, FeatureCount);
+        string p = graph.AddNode("Sigmoid", [OnnxExport.Emit(_genomic1, graph, features, "genomic1")]);
+        p = graph.AddNode("Sigmoid", [OnnxExport.Emit(_genomic2, graph, p, "genomic2")]);
+        if (_options.Pooling == StAndPooling.NoisyAnd)
+        {
+            double g = _options.NoisyAndGamma;
+            float[] bias, low, range;
+            using (Tensor.NewScope())
+            {
+                bias = _poolBias.Detach().ToFloatArray();
+                low = (_poolBias.Detach() * -g).Sigmoid().ToFloatArray();
+                range = (((1.0 - _poolBias.Detach()) * g).Sigmoid() - (_poolBias.Detach() * -g).Sigmoid()).ToFloatArray();
+            }
+            string shifted = ops.Mul(ops.Sub(p, ops.Floats("pool_bias", bias, Genes)), ops.Scalar("pool_gamma", g));
+            p = ops.Div(ops.Sub(graph.AddNode("Sigmoid", [shifted]), ops.Floats("pool_low", low, Genes)), ops.Floats("pool_range", range, Genes));
+        }
+        float[] scale;
+        using (Tensor.NewScope())
+            scale = (_logScale.Detach().Exp() * _options.CellScale).ToFloatArray();
+        string counts = ops.Add(ops.Mul(p, ops.Floats("nucleus_scale", scale, Genes)), ops.Scalar("one", 1));
+        return ops.Div(graph.AddNode("Log", [counts]), ops.Scalar("ln2", Ln2));
+    }
+
     public Tensor NucleusOutput(Tensor values)
     {
         var single = _options.Pooling == StAndPooling.NoisyAnd ? NoisyAnd(values) : values;

@@ -44,6 +44,44 @@ public sealed class StAndTransformer : ArchivableTransformer, IDisposable
     /// <summary>Number of predicted genes.</summary>
     public int GeneCount { get; }
 
+    /// <summary>Input of <see cref="ExportNucleusOnnx()"/>: nucleus crops, float [N, 3, <see cref="CropSize"/>, <see cref="CropSize"/>] CHW in [-0.5, 0.5].</summary>
+    public const string OnnxInputName = "crops";
+
+    /// <summary>Output of <see cref="ExportNucleusOnnx()"/>: per-nucleus expression on the spot scale, float [N, <see cref="GeneCount"/>].</summary>
+    public const string OnnxOutputName = "nucleus_expression";
+
+    /// <summary>
+    /// The per-nucleus model as ONNX (opset 17): <see cref="OnnxInputName"/> → <see cref="OnnxOutputName"/>, the same values as
+    /// <see cref="PredictNuclei"/> (encoder, codebook lookup, genomic decoder, the pooling's single-nucleus transfer and the
+    /// spot-scale output). Gene names are in the metadata ("genes", one per line). The spot-level pooling is not part of it:
+    /// a spot's prediction needs its set of nuclei.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The transformer was disposed.</exception>
+    public byte[] ExportNucleusOnnx() => BuildNucleusOnnx().ToBytes();
+
+    /// <summary>Writes <see cref="ExportNucleusOnnx()"/> to <paramref name="path"/> atomically.</summary>
+    /// <exception cref="IOException">The file could not be written.</exception>
+    public void ExportNucleusOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        BuildNucleusOnnx().Save(path);
+    }
+
+    private Onnx.Writer.OnnxGraphBuilder BuildNucleusOnnx()
+    {
+        var graph = new Onnx.Writer.OnnxGraphBuilder("stand_nucleus")
+        {
+            DocString = $"MlNetStem ST-AnD per-nucleus model: crops [N, 3, {CropSize}, {CropSize}] → log2(1 + counts) [N, {GeneCount}] on the spot scale.",
+        };
+        graph.AddMetadata("mlnetstem.component", "StAnd.Nucleus");
+        if (_genes is not null) graph.AddMetadata("genes", string.Join('\n', _genes));
+        string crops = graph.AddInput(OnnxInputName, Onnx.OnnxElementType.Float, "N", 3, CropSize, CropSize);
+        string output = _network.EmitOnnx(new Diffusion.Export.OnnxGraphOps(graph), crops);
+        graph.AddNode("Identity", "", [output], [OnnxOutputName]);
+        graph.AddOutput(OnnxOutputName, Onnx.OnnxElementType.Float, "N", GeneCount);
+        return graph;
+    }
+
     /// <summary>Predicted gene names, if known.</summary>
     public IReadOnlyList<string>? Genes => _genes;
 
