@@ -47,7 +47,7 @@ switch (mode)
         EnsembleStudy(Arg("genes", 50), Arg("members", 5), Arg("seeds", 3));
         break;
     case "sweep":
-        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"));
+        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"), args.Contains("--prior"));
         break;
     case "samplers":
         Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
@@ -289,7 +289,7 @@ static void EnsembleStudy(int panel, int members, int repeats)
 }
 
 // Regularization sweep of the CPU preset over seeds: mean PCC and PreserveVariance RVD, mean ± sd.
-static void Sweep(int panel, int seeds, bool validate)
+static void Sweep(int panel, int seeds, bool validate, bool prior)
 {
     var (ml, train, test) = LoadSample(panel);
     if (validate)
@@ -304,7 +304,10 @@ static void Sweep(int panel, int seeds, bool validate)
     }
     var ridge = ml.SpatialExpression().Evaluate(ml.SpatialExpression().Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
     Console.WriteLine($"ridge mean PCC {ridge.MeanPcc:0.000}, RVD {ridge.Rvd:0.000}");
-    foreach (var (name, options) in new[]
+    // --prior: the CPU preset with and without the ridge mean prior (how the preset's rule for large panels was chosen).
+    var candidates = prior
+        ? new[] { ("CPU preset, no prior", StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.None }), ("CPU preset, ridge prior", StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.Ridge }) }
+        : new[]
     {
         ("CPU preset", StemDiffusionOptions.Cpu),
         ("weight decay 1", StemDiffusionOptions.Cpu with { WeightDecay = 1 }),
@@ -312,13 +315,16 @@ static void Sweep(int panel, int seeds, bool validate)
         ("lr 3e-4, 300 ep", StemDiffusionOptions.Cpu with { LearningRate = 3e-4, Epochs = 300 }),
         ("lr 3e-4, 300 ep, wd 1", StemDiffusionOptions.Cpu with { LearningRate = 3e-4, Epochs = 300, WeightDecay = 1 }),
         ("width 128, wd 1", StemDiffusionOptions.Cpu with { ResidualWidth = 128, WeightDecay = 1 }),
-    })
+    };
+    foreach (var (name, options) in candidates)
     {
         var pcc = new List<double>();
         var rvd = new List<double>();
         for (int seed = 1; seed <= seeds; seed++)
         {
-            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: options with { Seed = seed, PredictionSeed = seed }).Fit(train);
+            // Intervals play no part in the mean PCC: no calibration run.
+            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(
+                options: options with { Seed = seed, PredictionSeed = seed, CalibrationFraction = 0 }).Fit(train);
             var scored = DataViewMaterializer.Materialize(model.Transform(test), ["Expression", "Score", "ScoreStd"]);
             pcc.Add(ml.SpatialExpression().Evaluate(scored, "Expression", "Score").MeanPcc);
             rvd.Add(ml.SpatialExpression().Evaluate(ml.Transforms.PreserveVariance().Fit(scored).Transform(scored), "Expression", "ScorePreserved").Rvd);

@@ -110,7 +110,7 @@ public static class StandardPipeline
     };
 
     /// <summary>
-    /// <see cref="StemDiffusionOptions.Cpu"/> (residual-MLP denoiser) for "stem" and its alias "stem-fast";
+    /// <see cref="StemDiffusionOptions.CpuFor"/> (the residual-MLP CPU preset, ridge-centred above 50 genes) for "stem" and its alias "stem-fast";
     /// <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit"; <see cref="StemDiffusionOptions.HisDiff"/> for "hisdiff".
     /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
@@ -119,7 +119,7 @@ public static class StandardPipeline
         {
             "stem-dit" => StemDiffusionOptions.CpuDit,
             "hisdiff" => StemDiffusionOptions.HisDiff,
-            _ => StemDiffusionOptions.Cpu,
+            _ => StemDiffusionOptions.CpuFor(settings.Genes),   // above 50 genes, centred on the ridge prior
         };
         var options = preset with
         {
