@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using MlNetStem.Data;
 using MlNetStem.Imaging;
 using MlNetStem.Model;
@@ -80,7 +79,7 @@ public sealed class DetectNucleiTransformer : ArchivableTransformer
 
     private sealed class Mapper(DetectNucleiTransformer owner) : IBatchMapper
     {
-        private readonly Dictionary<string, SlideLease> _leases = new(StringComparer.Ordinal);
+        private readonly SlideLeases _leases = new("DetectNuclei");
 
         public IReadOnlyDictionary<string, Array> Map(DataBatch batch, IReadOnlyCollection<string> produce)
         {
@@ -93,74 +92,38 @@ public sealed class DetectNucleiTransformer : ArchivableTransformer
             var mpps = new double[rows];
             for (int r = 0; r < rows; r++)
             {
-                var reference = refs[r] ?? throw new InvalidDataException($"DetectNuclei: row {r} of the batch has no image.");
-                if (!_leases.TryGetValue(reference.Path, out var lease)) _leases[reference.Path] = lease = Acquire(reference.Path);
-                slides[r] = lease.Slide;
-                mpps[r] = o.MicronsPerPixel ?? reference.MicronsPerPixel ?? lease.Slide.MicronsPerPixel ?? throw new InvalidDataException(
-                    $"DetectNuclei: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
-                    "and none was given; nuclei sizes and the spot's disk need one (set MicronsPerPixel).");
+                slides[r] = _leases.Slide(refs[r], r);
+                mpps[r] = _leases.MicronsPerPixel(refs[r]!, slides[r], o.MicronsPerPixel, "nuclei sizes and the spot's disk need one");
             }
             var table = new float[rows * m * f];
             var mask = new float[rows * m];
             var count = new float[rows];
-            try
+            _leases.ReadParallel(rows, r => refs[r]!.Path, r =>
             {
-                Parallel.For(0, rows, ComputeThreads.ParallelOptions, r =>
+                var full = slides[r].Levels[0];
+                double diameter = o.SpotDiameterMicrons / mpps[r], radius = diameter / 2;
+                if (!double.IsFinite(xs[r]) || !double.IsFinite(ys[r]) || xs[r] + radius < 0 || ys[r] + radius < 0
+                    || xs[r] - radius >= full.Width || ys[r] - radius >= full.Height)
+                    return;   // off the image: no nuclei
+                var nuclei = owner._detector.DetectInSpot(slides[r], mpps[r], xs[r], ys[r], diameter);
+                count[r] = nuclei.Count;
+                double cx = xs[r], cy = ys[r];
+                var nearest = nuclei.OrderBy(n => (n.X - cx) * (n.X - cx) + (n.Y - cy) * (n.Y - cy)).ThenBy(n => n.Y).ThenBy(n => n.X).Take(m).ToArray();
+                for (int k = 0; k < nearest.Length; k++)
                 {
-                    var full = slides[r].Levels[0];
-                    double diameter = o.SpotDiameterMicrons / mpps[r], radius = diameter / 2;
-                    if (!double.IsFinite(xs[r]) || !double.IsFinite(ys[r]) || xs[r] + radius < 0 || ys[r] + radius < 0
-                        || xs[r] - radius >= full.Width || ys[r] - radius >= full.Height)
-                        return;   // off the image: no nuclei
-                    IReadOnlyList<Nucleus> nuclei;
-                    try
-                    {
-                        nuclei = owner._detector.DetectInSpot(slides[r], mpps[r], xs[r], ys[r], diameter);
-                    }
-                    catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-                    {
-                        _leases[refs[r]!.Path].Invalidate();
-                        throw SlideErrors.Corrupt(refs[r]!.Path, e);
-                    }
-                    count[r] = nuclei.Count;
-                    double cx = xs[r], cy = ys[r];
-                    var nearest = nuclei.OrderBy(n => (n.X - cx) * (n.X - cx) + (n.Y - cy) * (n.Y - cy)).ThenBy(n => n.Y).ThenBy(n => n.X).Take(m).ToArray();
-                    for (int k = 0; k < nearest.Length; k++)
-                    {
-                        var n = nearest[k];
-                        var row = table.AsSpan((r * m + k) * f, f);
-                        row[0] = (float)n.X;
-                        row[1] = (float)n.Y;
-                        row[2] = (float)n.AreaMicrons2;
-                        row[3] = (float)n.DiameterMicrons;
-                        row[4] = (float)n.MeanHaematoxylin;
-                        mask[r * m + k] = 1;
-                    }
-                });
-            }
-            catch (AggregateException e)
-            {
-                ExceptionDispatchInfo.Throw(SlideErrors.Unwrap(e));
-            }
+                    var n = nearest[k];
+                    var row = table.AsSpan((r * m + k) * f, f);
+                    row[0] = (float)n.X;
+                    row[1] = (float)n.Y;
+                    row[2] = (float)n.AreaMicrons2;
+                    row[3] = (float)n.DiameterMicrons;
+                    row[4] = (float)n.MeanHaematoxylin;
+                    mask[r * m + k] = 1;
+                }
+            });
             return new Dictionary<string, Array> { [o.OutputColumn] = table, [o.MaskColumn] = mask, [o.CountColumn] = count };
         }
 
-        private static SlideLease Acquire(string path)
-        {
-            try
-            {
-                return SlideCache.Shared.Acquire(path);
-            }
-            catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-            {
-                throw SlideErrors.Corrupt(path, e);
-            }
-        }
-
-        public void Dispose()
-        {
-            foreach (var lease in _leases.Values) lease.Dispose();
-            _leases.Clear();
-        }
+        public void Dispose() => _leases.Dispose();
     }
 }

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using MlNetStem.Data;
 using MlNetStem.Imaging;
 using MlNetStem.Model;
@@ -51,8 +50,8 @@ public sealed class LoadNucleusCropsTransformer : ColumnMapperTransformer
     /// <inheritdoc />
     protected override Func<DataBatch, Array> CreateMapper(DataViewSchema inputSchema, DataViewSchema.DetachedColumn output, List<IDisposable> resources)
     {
-        var leases = new Dictionary<string, SlideLease>(StringComparer.Ordinal);
-        resources.Add(new LeaseSet(leases));
+        var leases = new SlideLeases("LoadNucleusCrops");
+        resources.Add(leases);
         var dims = ColumnTypes.DimensionsOf(inputSchema[InputColumn].Type);
         int maxNuclei = dims[0], features = dims[1], length = NucleusCrops.Length(Options.CropPixels);
         return batch =>
@@ -65,50 +64,19 @@ public sealed class LoadNucleusCropsTransformer : ColumnMapperTransformer
             var mpps = new double[rows];
             for (int r = 0; r < rows; r++)
             {
-                var reference = refs[r] ?? throw new InvalidDataException($"LoadNucleusCrops: row {r} of the batch has no image.");
-                if (!leases.TryGetValue(reference.Path, out var lease)) leases[reference.Path] = lease = Acquire(reference.Path);
-                slides[r] = lease.Slide;
-                mpps[r] = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? lease.Slide.MicronsPerPixel ?? throw new InvalidDataException(
-                    $"LoadNucleusCrops: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
-                    "and none was given; crops of a physical size need one (set MicronsPerPixel).");
+                slides[r] = leases.Slide(refs[r], r);
+                mpps[r] = leases.MicronsPerPixel(refs[r]!, slides[r], Options.MicronsPerPixel, "crops of a physical size need one");
             }
             var crops = new float[rows * maxNuclei * length];
-            try
+            leases.ReadParallel(rows * maxNuclei, k => refs[k / maxNuclei]!.Path, k =>
             {
-                Parallel.For(0, rows * maxNuclei, ComputeThreads.ParallelOptions, k =>
-                {
-                    if (mask[k] == 0) return;
-                    int r = k / maxNuclei;
-                    float x = table[k * features], y = table[k * features + 1];
-                    try
-                    {
-                        NucleusCrops.Read(slides[r], mpps[r], x, y, Options.CropMicrons, Options.CropPixels, crops.AsSpan(k * length, length));
-                    }
-                    catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-                    {
-                        leases[refs[r]!.Path].Invalidate();
-                        throw SlideErrors.Corrupt(refs[r]!.Path, e);
-                    }
-                });
-            }
-            catch (AggregateException e)
-            {
-                ExceptionDispatchInfo.Throw(SlideErrors.Unwrap(e));
-            }
+                if (mask[k] == 0) return;
+                int r = k / maxNuclei;
+                NucleusCrops.Read(slides[r], mpps[r], table[k * features], table[k * features + 1], Options.CropMicrons, Options.CropPixels,
+                    crops.AsSpan(k * length, length));
+            });
             return crops;
         };
-    }
-
-    private static SlideLease Acquire(string path)
-    {
-        try
-        {
-            return SlideCache.Shared.Acquire(path);
-        }
-        catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-        {
-            throw SlideErrors.Corrupt(path, e);
-        }
     }
 
     /// <inheritdoc />
@@ -117,13 +85,4 @@ public sealed class LoadNucleusCropsTransformer : ColumnMapperTransformer
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     public static ITransformer Load(ComponentLoadContext context) =>
         new LoadNucleusCropsTransformer(context.ReadJson<LoadNucleusCropsOptions>("options.json"));
-
-    private sealed class LeaseSet(Dictionary<string, SlideLease> leases) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var lease in leases.Values) lease.Dispose();
-            leases.Clear();
-        }
-    }
 }

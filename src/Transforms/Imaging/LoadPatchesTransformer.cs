@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using MlNetStem.Data;
 using MlNetStem.Imaging;
 using MlNetStem.Model;
@@ -49,8 +48,8 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     {
         // Slides come from the process-wide cache: each cursor holds a lease on the slides it reads,
         // and a JPEG decoded for one cursor (Fit, an earlier pass) is not decoded again for the next.
-        var leases = new Dictionary<string, SlideLease>(StringComparer.Ordinal);
-        resources.Add(new LeaseSet(leases));
+        var leases = new SlideLeases("LoadPatches");
+        resources.Add(leases);
         int size = Options.SizePixels, patchLength = 3 * size * size;
         return batch =>
         {
@@ -61,13 +60,9 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             var sourceSizes = new double[batch.RowCount];
             for (int r = 0; r < batch.RowCount; r++)
             {
-                var reference = refs[r] ?? throw new InvalidDataException($"LoadPatches: row {r} of the batch has no image.");
-                if (!leases.TryGetValue(reference.Path, out var lease))
-                    leases[reference.Path] = lease = Acquire(reference.Path);
-                var image = lease.Slide;
-                double mpp = Options.MicronsPerPixel ?? reference.MicronsPerPixel ?? image.MicronsPerPixel ?? throw new InvalidDataException(
-                    $"LoadPatches: image '{reference.Path}' has no microns-per-pixel (neither the data nor the file records one) " +
-                    "and none was given; a patch of a physical size needs one (set MicronsPerPixel).");
+                var image = leases.Slide(refs[r], r);
+                var reference = refs[r]!;
+                double mpp = leases.MicronsPerPixel(reference, image, Options.MicronsPerPixel, "a patch of a physical size needs one");
                 var full = image.Levels[0];
                 if (!(xs[r] >= 0 && xs[r] < full.Width && ys[r] >= 0 && ys[r] < full.Height))
                     throw new InvalidDataException(
@@ -78,42 +73,10 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
             // PatchSampler writes every value of each patch, so the batch needs no zeroing (at 224 px
             // a batch of 64 is 38.5 MB of large-object heap).
             var patches = GC.AllocateUninitializedArray<float>(batch.RowCount * patchLength);
-            try
-            {
-                Parallel.For(0, batch.RowCount, ComputeThreads.ParallelOptions, r =>
-                {
-                    try
-                    {
-                        PatchSampler.Read(opened[r], xs[r], ys[r], sourceSizes[r], size, patches.AsSpan(r * patchLength, patchLength));
-                    }
-                    catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-                    {
-                        // A slide that failed to decode is never shared again: the next reader opens the file afresh.
-                        leases[refs[r]!.Path].Invalidate();
-                        throw SlideErrors.Corrupt(refs[r]!.Path, e);
-                    }
-                });
-            }
-            catch (AggregateException e)
-            {
-                // One clear error, not the parallel loop's wrapper (which would escape a CLI's handlers).
-                ExceptionDispatchInfo.Throw(SlideErrors.Unwrap(e));
-            }
+            leases.ReadParallel(batch.RowCount, r => refs[r]!.Path,
+                r => PatchSampler.Read(opened[r], xs[r], ys[r], sourceSizes[r], size, patches.AsSpan(r * patchLength, patchLength)));
             return patches;
         };
-    }
-
-    /// <summary>Opens a slide through the shared cache; a file libvips or OpenSlide cannot decode is an <see cref="InvalidDataException"/> naming it.</summary>
-    private static SlideLease Acquire(string path)
-    {
-        try
-        {
-            return SlideCache.Shared.Acquire(path);
-        }
-        catch (Exception e) when (SlideErrors.IsDecodeFailure(e))
-        {
-            throw SlideErrors.Corrupt(path, e);
-        }
     }
 
     /// <inheritdoc />
@@ -122,13 +85,4 @@ public sealed class LoadPatchesTransformer : ColumnMapperTransformer
     /// <summary>Reads the transformer written by <see cref="Save"/>.</summary>
     public static ITransformer Load(ComponentLoadContext context) =>
         new LoadPatchesTransformer(context.ReadJson<LoadPatchesOptions>("options.json"));
-
-    private sealed class LeaseSet(Dictionary<string, SlideLease> leases) : IDisposable
-    {
-        public void Dispose()
-        {
-            foreach (var lease in leases.Values) lease.Dispose();
-            leases.Clear();
-        }
-    }
 }
