@@ -45,6 +45,27 @@ internal static class DiffusionData
         ], rows, new Dictionary<string, Array> { ["Features"] = x, ["Expression"] = y });
     }
 
+    /// <summary>
+    /// The noise the in-process sampler draws, laid out as the ONNX sampler's noise input [spots, draws, slots, genes]: spot
+    /// s's generator (seeded from the prediction seed and s) drawn once for x_T and once per stochastic step.
+    /// </summary>
+    public static float[] SamplerNoise(int predictionSeed, int spots, int draws, int slots, int genes)
+    {
+        var noise = new float[spots * draws * slots * genes];
+        for (int s = 0; s < spots; s++)
+        {
+            using var generator = new MlNetStem.Torch.Generator(MlNetStem.Trainers.Diffusion.SeedMixer.Mix(predictionSeed, s, 3));
+            for (int k = 0; k < slots; k++)
+            {
+                using var scope = MlNetStem.Torch.Tensor.NewScope();
+                var values = MlNetStem.Torch.Tensor.RandN([draws, genes], generator).ToFloatArray();
+                for (int d = 0; d < draws; d++)
+                    values.AsSpan(d * genes, genes).CopyTo(noise.AsSpan(((s * draws + d) * slots + k) * genes));
+            }
+        }
+        return noise;
+    }
+
     public static double Normal(Random random) =>
         Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
 

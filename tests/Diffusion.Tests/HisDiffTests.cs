@@ -142,18 +142,7 @@ public sealed class HisDiffTests(ITestOutputHelper output)
         var expected = DiffusionData.Column(model.Transform(test), "ScoreDraws");
 
         int slots = StemOnnxExporter.NoiseSlots(model);
-        var noise = new float[spots * draws * slots * Genes];
-        for (int s = 0; s < spots; s++)
-        {
-            using var generator = new Generator(SeedMixer.Mix(predictionSeed, s, 3));
-            for (int k = 0; k < slots; k++)
-            {
-                using var scope = Tensor.NewScope();
-                var values = Tensor.RandN([draws, Genes], generator).ToFloatArray();
-                for (int d = 0; d < draws; d++)
-                    values.AsSpan(d * Genes, Genes).CopyTo(noise.AsSpan(((s * draws + d) * slots + k) * Genes));
-            }
-        }
+        var noise = DiffusionData.SamplerNoise(predictionSeed, spots, draws, slots, Genes);
         using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model, new StemOnnxSamplerOptions(NoiseInput: true)));
         Assert.Equal([StemOnnxExporter.EmbeddingInput, StemOnnxExporter.ContextInput(0), StemOnnxExporter.ContextMaskInput(0),
             StemOnnxExporter.ContextInput(1), StemOnnxExporter.ContextMaskInput(1), StemOnnxExporter.NoiseInput], session.Inputs.Select(i => i.Name));

@@ -135,18 +135,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         // The noise the in-process sampler draws: one generator per spot, called once for x_T and once per stochastic step.
         int slots = StemOnnxExporter.NoiseSlots(model);
         Assert.Equal(sampler is DiffusionSampler.RespacedDdpm or DiffusionSampler.Ddpm || eta > 0 ? steps : 1, slots);
-        var noise = new float[spots * draws * slots * Genes];
-        for (int s = 0; s < spots; s++)
-        {
-            using var generator = new Generator(SeedMixer.Mix(PredictionSeed, s, 3));
-            for (int k = 0; k < slots; k++)
-            {
-                using var scope = Tensor.NewScope();
-                var values = Tensor.RandN([draws, Genes], generator).ToFloatArray();
-                for (int d = 0; d < draws; d++)
-                    values.AsSpan(d * Genes, Genes).CopyTo(noise.AsSpan(((s * draws + d) * slots + k) * Genes));
-            }
-        }
+        var noise = DiffusionData.SamplerNoise(PredictionSeed, spots, draws, slots, Genes);
 
         using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model, new StemOnnxSamplerOptions(NoiseInput: true)));
         var result = session.Run(new Dictionary<string, OnnxTensor>
