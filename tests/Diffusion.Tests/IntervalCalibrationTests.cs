@@ -68,6 +68,8 @@ public sealed class IntervalCalibrationTests(ITestOutputHelper output)
         var all = result[StemOnnxExporter.DrawsOutput].GetData<float>();
         var lower = result[StemOnnxExporter.LowerOutput(0.8)].GetData<float>();
         var upper = result[StemOnnxExporter.UpperOutput(0.8)].GetData<float>();
+        Assert.Equal(lower, result[StemOnnxExporter.FirstLowerOutput].GetData<float>());
+        Assert.Equal(upper, result[StemOnnxExporter.FirstUpperOutput].GetData<float>());
         var column = new double[draws];
         for (int r = 0; r < spots; r++)
             for (int j = 0; j < genes; j++)

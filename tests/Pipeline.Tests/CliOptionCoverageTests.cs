@@ -338,7 +338,7 @@ public class CliOptionCoverageTests
         // Without --part the whole sampler is exported: one embedding input.
         Assert.Equal(0, CliTests.Run("export", "--model", model, "--onnx", folder.File("sampler.onnx"), "--steps", "3", "--draws", "2").Code);
         using var sampler = OnnxSession.Load(folder.File("sampler.onnx"));
-        Assert.Equal("embedding", Assert.Single(sampler.Inputs).Name);
+        Assert.Equal("features", Assert.Single(sampler.Inputs).Name);
     }
 
     [Fact]

@@ -166,7 +166,7 @@ public class CliTests
         var export = Run("export", "--model", model, "--onnx", folder.File("stem.onnx"), "--steps", "3", "--draws", "2");
         Assert.True(export.Code == 0, export.Err);
         using var session = MlNetStem.Onnx.OnnxSession.Load(folder.File("stem.onnx"));
-        Assert.Equal("embedding", Assert.Single(session.Inputs).Name);
+        Assert.Equal("features", Assert.Single(session.Inputs).Name);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public sealed class ExportedModelTests(ITestOutputHelper output)
     public void Stem_ApplyOnnxModel_AgreesWithCliPredictions_MeanPerGenePccAtLeast0_9_AndModelSaveLoadGivesIdenticalOutputs()
     {
         // 20 sampling steps in both the exported graph and the CLI's prediction keep ML.NET's row-by-row sampling short.
-        var run = Run("stem", "embedding", ["expression", "expression_std"], ["--genes", "20", "--epochs", "20"], ["--steps", "20"],
+        var run = Run("stem", "features", ["expression", "expression_std"], ["--genes", "20", "--epochs", "20"], ["--steps", "20"],
             deterministic: false);
         var pccs = new List<double>();
         for (int g = 0; g < run.Cli.Genes.Count; g++)

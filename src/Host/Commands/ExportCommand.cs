@@ -46,7 +46,7 @@ public sealed class ExportCommand : ICommand
                 StemOnnxExporter.ExportSampler(diffusion, path, new StemOnnxSamplerOptions(sampling.Sampler, sampling.Steps, Draws: sampling.Draws, Seed: sampling.Seed ?? 0));
                 string contexts = string.Concat(diffusion.ContextSizes.Select((k, set) =>
                     $", {Trainers.Diffusion.Export.StemOnnxExporter.ContextInput(set)} [N,{k},{diffusion.FeatureCount}] with {Trainers.Diffusion.Export.StemOnnxExporter.ContextMaskInput(set)} [N,{k}]"));
-                Console.WriteLine($"wrote {path}: input embedding [N,{diffusion.FeatureCount}]{contexts}; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
+                Console.WriteLine($"wrote {path}: input {StemOnnxExporter.EmbeddingInput} [N,{diffusion.FeatureCount}]{contexts}; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
                 break;
             case StemDiffusionTransformer:
                 throw new UsageException("--part must be sampler or denoiser");

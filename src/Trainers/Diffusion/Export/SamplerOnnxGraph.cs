@@ -87,7 +87,7 @@ internal sealed class SamplerOnnxGraph
         int c = features.Width, g = labels.Width;
         var graph = new OnnxGraphBuilder("stem_sampler")
         {
-            DocString = $"MlNetStem {(layout.HasContext ? "HisDiff" : "Stem")} diffusion: embedding [N, {layout.Embedding}]" +
+            DocString = $"MlNetStem {(layout.HasContext ? "HisDiff" : "Stem")} diffusion: {StemOnnxExporter.EmbeddingInput} [N, {layout.Embedding}]" +
                 $"{(layout.HasContext ? $" and context sets of [{string.Join(", ", layout.ContextSizes)}] spots" : "")} → expression [N, {g}], mean of {draws} draws of {_sampler} over {_count} steps.",
         };
         graph.AddMetadata("mlnetstem.component", "StemDiffusion");
@@ -241,7 +241,15 @@ internal sealed class SamplerOnnxGraph
         graph.AddOutput(StemOnnxExporter.ExpressionOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.StdOutput, OnnxElementType.Float, "N", g);
         graph.AddOutput(StemOnnxExporter.DrawsOutput, OnnxElementType.Float, "N", draws, g);
-        if (intervalLevels is { Count: > 0 }) AddIntervals(ops, intervalLevels, draws, g, intervalScale ?? (_ => 1));
+        if (intervalLevels is { Count: > 0 })
+        {
+            AddIntervals(ops, intervalLevels, draws, g, intervalScale ?? (_ => 1));
+            // Fixed names for the first level, whatever it is, so a consumer need not know the levels.
+            graph.AddNode("Identity", "", [StemOnnxExporter.LowerOutput(intervalLevels[0])], [StemOnnxExporter.FirstLowerOutput]);
+            graph.AddNode("Identity", "", [StemOnnxExporter.UpperOutput(intervalLevels[0])], [StemOnnxExporter.FirstUpperOutput]);
+            graph.AddOutput(StemOnnxExporter.FirstLowerOutput, OnnxElementType.Float, "N", g);
+            graph.AddOutput(StemOnnxExporter.FirstUpperOutput, OnnxElementType.Float, "N", g);
+        }
         return graph;
     }
 

@@ -27,8 +27,9 @@ public static class StemOnnxExporter
     /// <summary>Denoiser output v (learned-range variance interpolation, about [−1, 1]), float [N, G].</summary>
     public const string VarianceOutput = "v";
 
-    /// <summary>Sampler input: the spot embedding as the model's feature column holds it (one view), float [N, C].</summary>
-    public const string EmbeddingInput = "embedding";
+    /// <summary>Sampler input: the spot embedding as the model's feature column holds it (one view), float [N, C]. Named
+    /// <c>features</c> like the ridge and MLP exports, so one ML.NET app can feed any exported MlNetStem model.</summary>
+    public const string EmbeddingInput = "features";
 
     /// <summary>HisDiff sampler input: context set <paramref name="set"/>'s embeddings (e.g. the 9 nearest spots), float [N, k, D].</summary>
     public static string ContextInput(int set) => FormattableString.Invariant($"context_{set}");
@@ -47,6 +48,12 @@ public static class StemOnnxExporter
 
     /// <summary>Sampler output: every draw in label units, float [N, Draws, G].</summary>
     public const string DrawsOutput = "expression_draws";
+
+    /// <summary>Sampler output with intervals: the first interval level's lower bound under a fixed name, float [N, G].</summary>
+    public const string FirstLowerOutput = "expression_lower";
+
+    /// <summary>Sampler output with intervals: the first interval level's upper bound under a fixed name, float [N, G].</summary>
+    public const string FirstUpperOutput = "expression_upper";
 
     /// <summary>Sampler output (with <see cref="StemOnnxSamplerOptions.IntervalLevels"/>): lower end of the central interval of
     /// <paramref name="level"/>, e.g. "expression_lower_80", float [N, G].</summary>
