@@ -47,7 +47,13 @@ switch (mode)
         EnsembleStudy(Arg("genes", 50), Arg("members", 5), Arg("seeds", 3));
         break;
     case "sweep":
-        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"), args.Contains("--prior"));
+        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"), args.Contains("--prior"), args.Contains("--residual"));
+        break;
+    case "shrink":
+        ShrinkStudy(Arg("genes", 250), Arg("seeds", 3));
+        break;
+    case "chunks":
+        ChunkStudy(Arg("genes", 250), Arg("chunk", 50), Arg("seeds", 2));
         break;
     case "samplers":
         Samplers(Arg("genes", 50), Arg("epochs", StemDiffusionOptions.Cpu.Epochs), args.Contains("--dit"));
@@ -289,7 +295,7 @@ static void EnsembleStudy(int panel, int members, int repeats)
 }
 
 // Regularization sweep of the CPU preset over seeds: mean PCC and PreserveVariance RVD, mean ± sd.
-static void Sweep(int panel, int seeds, bool validate, bool prior)
+static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual)
 {
     var (ml, train, test) = LoadSample(panel);
     if (validate)
@@ -305,7 +311,18 @@ static void Sweep(int panel, int seeds, bool validate, bool prior)
     var ridge = ml.SpatialExpression().Evaluate(ml.SpatialExpression().Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
     Console.WriteLine($"ridge mean PCC {ridge.MeanPcc:0.000}, RVD {ridge.Rvd:0.000}");
     // --prior: the CPU preset with and without the ridge mean prior (how the preset's rule for large panels was chosen).
-    var candidates = prior
+    // --residual: variants of the ridge-prior preset (how its residual diffusion was regularized for large panels).
+    var withPrior = StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.Ridge };
+    var candidates = residual
+        ? new[]
+        {
+            ("ridge prior", withPrior),
+            ("prior, 60 draws", withPrior with { Draws = 60 }),
+            ("prior, 100 ep", withPrior with { Epochs = 100 }),
+            ("prior, wd 10", withPrior with { WeightDecay = 10 }),
+            ("prior, lr 1e-4", withPrior with { LearningRate = 1e-4 }),
+        }
+        : prior
         ? new[] { ("CPU preset, no prior", StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.None }), ("CPU preset, ridge prior", StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.Ridge }) }
         : new[]
     {
@@ -475,6 +492,82 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
             var quick = Run(sampler, steps);
             Console.WriteLine($"  {sampler} {steps}: mean PCC {quick.Metrics.MeanPcc:0.000} (Δ {Math.Round(quick.Metrics.MeanPcc - full.Metrics.MeanPcc, 3) + 0.0:+0.000;-0.000;0.000}), " +
                 $"MSE {quick.Metrics.Mse:0.000}, RVD {quick.Metrics.Rvd:0.000}, cov80 {quick.Metrics.Coverage80:0.000} ({quick.Seconds:0.0} s)");
+        }
+    }
+}
+
+// Shrinking the ridge-prior preset's residual toward the ridge mean: mean PCC of ridge + λ·(stem − ridge) on a
+// validation split of C2 and on C3 (diagnostic; the preset's λ is chosen on training rows only).
+static void ShrinkStudy(int panel, int seeds)
+{
+    var (ml, train, test) = LoadSample(panel);
+    var x = train.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
+    int median = x.Order().ElementAt(x.Length / 2);
+    var valTest = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
+    var valTrain = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
+    int g = train.Schema["Expression"].Type.Size;
+    var names = Enumerable.Range(0, g).Select(j => $"g{j}").ToArray();
+    foreach (var (name, tr, te) in new[] { ("validation", (IDataView)valTrain, (IDataView)valTest), ("C2 → C3", train, test) })
+    {
+        var ridge = ml.SpatialExpression().Trainers.Ridge().Fit(tr).Transform(te).ReadBatches(["Score", "Expression"], 100_000).Single();
+        var p = ridge.GetFloats("Score");
+        var y = ridge.GetFloats("Expression");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(
+                options: StemDiffusionOptions.CpuFor(g) with { Seed = seed, PredictionSeed = seed, CalibrationFraction = 0 }).Fit(tr);
+            var m = model.Transform(te).ReadBatches(["Score"], 100_000).Single().GetFloats("Score");
+            var line = new List<string>();
+            foreach (double lambda in new[] { 0, 0.25, 0.5, 0.75, 1.0 })
+            {
+                var blend = p.Select((v, i) => (float)(v + lambda * (m[i] - v))).ToArray();
+                line.Add($"λ {lambda:0.00}: {ExpressionEvaluator.Evaluate(y, blend, g, names).MeanPcc:0.0000}");
+            }
+            Console.WriteLine($"{name}, seed {seed}: {string.Join(", ", line)}");
+        }
+    }
+}
+
+// The plain CPU preset (no prior) on the panel as one model vs one model per chunk of genes (the preset was tuned on
+// 50-gene panels): mean PCC over the whole panel on a validation split of C2 and on C3.
+static void ChunkStudy(int panel, int chunk, int seeds)
+{
+    var (ml, train, test) = LoadSample(panel);
+    var x = train.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
+    int median = x.Order().ElementAt(x.Length / 2);
+    var valTest = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
+    var valTrain = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
+    int g = train.Schema["Expression"].Type.Size, d = train.Schema["Features"].Type.Size;
+    var names = Enumerable.Range(0, g).Select(j => $"g{j}").ToArray();
+    InMemoryDataView Slice(InMemoryDataView v, int start, int count)
+    {
+        var y = (float[])v.GetColumnArray("Expression");
+        int n = v.Rows;
+        var sub = new float[n * count];
+        for (int r = 0; r < n; r++) Array.Copy(y, r * g + start, sub, r * count, count);
+        return new InMemoryDataView([new DataViewSchema.DetachedColumn("Expression", new VectorDataViewType(NumberDataViewType.Single, count)),
+            new DataViewSchema.DetachedColumn("Features", v.Schema["Features"].Type)], n,
+            new Dictionary<string, Array> { ["Expression"] = sub, ["Features"] = v.GetColumnArray("Features") });
+    }
+    foreach (var (name, tr, te) in new[] { ("validation", valTrain, valTest), ("C2 → C3", train, test) })
+    {
+        var y = (float[])te.GetColumnArray("Expression");
+        var ridge = ml.SpatialExpression().Trainers.Ridge().Fit(tr).Transform(te).ReadBatches(["Score"], 100_000).Single().GetFloats("Score");
+        Console.WriteLine($"{name}: ridge {ExpressionEvaluator.Evaluate(y, ridge, g, names).MeanPcc:0.0000}");
+        for (int seed = 1; seed <= seeds; seed++)
+        {
+            var options = StemDiffusionOptions.Cpu with { Seed = seed, PredictionSeed = seed, CalibrationFraction = 0 };
+            var chunked = new float[y.Length];
+            int n = te.Rows;
+            for (int start = 0; start < g; start += chunk)
+            {
+                int count = Math.Min(chunk, g - start);
+                using var model = (StemDiffusionTransformer)ml.SpatialExpression().Trainers.StemDiffusion(options: options).Fit(Slice(tr, start, count));
+                var m = model.Transform(Slice(te, start, count)).ReadBatches(["Score"], 100_000).Single().GetFloats("Score");
+                for (int r = 0; r < n; r++) Array.Copy(m, r * count, chunked, r * g + start, count);
+            }
+            var pccs = ExpressionEvaluator.Evaluate(y, chunked, g, names);
+            Console.WriteLine($"{name}, seed {seed}: chunks of {chunk}: {pccs.MeanPcc:0.0000}");
         }
     }
 }

@@ -77,6 +77,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         Check(contexts.All(c => !string.IsNullOrWhiteSpace(c)), "context column names must not be blank.");
         Check(contexts.Distinct(StringComparer.Ordinal).Count() == contexts.Count && !contexts.Contains(o.FeatureColumn, StringComparer.Ordinal),
             "context columns must differ from each other and from the feature column.");
+        Check(o.GeneBlockSize is null or >= 1, $"the gene block size must be ≥ 1, got {o.GeneBlockSize}.");
         Check(o.ContextHeads >= 1, $"context attention heads must be ≥ 1, got {o.ContextHeads}.");
         Check(o.ContextAttentionWidth is null || (o.ContextAttentionWidth >= 1 && o.ContextAttentionWidth % o.ContextHeads == 0),
             $"the context attention width ({o.ContextAttentionWidth}) must be a positive multiple of the heads ({o.ContextHeads}).");
@@ -394,13 +395,14 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         Func<TensorModule>? fusion = layout.HasContext
             ? () => new ContextFusion(layout, o.ContextHeads, o.EffectiveContextAttentionWidth(layout.Embedding), o.HiddenSize, generator)
             : null;
-        return o.Denoiser switch
+        Module Create(int count) => o.Denoiser switch
         {
-            DenoiserKind.Dit => new StemDit(genes, layout.Width, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator, fusion, o.PaperInitialization),
-            DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(genes, layout.Width, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator, fusion,
+            DenoiserKind.Dit => new StemDit(count, layout.Width, o.HiddenSize, o.Depth, o.Heads, o.MlpRatio, generator, fusion, o.PaperInitialization),
+            DenoiserKind.ResidualMlp => new ResidualMlpDenoiser(count, layout.Width, o.HiddenSize, o.EffectiveResidualWidth, o.Depth, generator, fusion,
                 o.PaperInitialization),
             _ => throw new ArgumentOutOfRangeException(nameof(o), o.Denoiser, "Unknown denoiser."),
         };
+        return o.GeneBlockSize is { } block && block < genes ? new GeneBlockDenoiser(genes, layout.Width, block, Create) : Create(genes);
     }
 
     /// <summary>The training rows: the feature column [rows · views, D], HisDiff's assembled condition rows [rows, C] (null

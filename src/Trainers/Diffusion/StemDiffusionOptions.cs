@@ -70,6 +70,9 @@ namespace MlNetStem.Trainers.Diffusion;
 /// <param name="ContextHeads">Attention heads of the context fusion (8 in HisDiff).</param>
 /// <param name="ContextAttentionWidth">Width of the fusion's queries, keys and values; null means the embedding width D
 /// (HisDiff) rounded up to a multiple of <see cref="ContextHeads"/>.</param>
+/// <param name="GeneBlockSize">Split a larger panel into blocks of this many consecutive genes, each with its own
+/// denoiser (<c>gene_blocks.{b}.*</c>); blocks are conditionally independent given the image. Null (or at least the panel
+/// size) is one denoiser over the whole panel, as published.</param>
 public sealed record StemDiffusionOptions(
     string LabelColumn = "Expression",
     string FeatureColumn = "Features",
@@ -111,7 +114,8 @@ public sealed record StemDiffusionOptions(
     double CalibrationFraction = 0,
     IReadOnlyList<string>? ContextColumns = null,
     int ContextHeads = 8,
-    int? ContextAttentionWidth = null)
+    int? ContextAttentionWidth = null,
+    int? GeneBlockSize = null)
 {
     /// <summary>The context columns of <see cref="HisDiff"/> and <see cref="HisDiffPaper"/>: the 9 nearest spots
     /// (HisDiff's "neighbour" context) and the 49 nearest (its "global" context).</summary>
@@ -165,14 +169,17 @@ public sealed record StemDiffusionOptions(
         Steps: 100, AntitheticDraws: true, CalibrationFraction: 0.2);
 
     /// <summary>
-    /// The CPU preset adapted to a panel of <paramref name="genes"/> genes: <see cref="Cpu"/> as it is up to 50 genes, and
-    /// centred on the cross-fitted ridge prior (<see cref="MeanPrior.Ridge"/>) above. Chosen on a spatial validation split of
-    /// the training section only (bench/StemBench <c>sweep --validate --prior --genes N</c>): at 50 genes the plain preset
-    /// validates at mean PCC 0.378 against 0.347 with the prior (ridge 0.330); at 250 the plain preset collapses to 0.110 and
-    /// the prior holds it at 0.349 (ridge 0.352); at 1000, 0.000 against 0.338 (ridge 0.323).
+    /// The CPU preset adapted to a panel of <paramref name="genes"/> genes: <see cref="Cpu"/> with the panel split into
+    /// blocks of 50 consecutive genes, each with its own denoiser (<see cref="GeneBlockSize"/>), the size the preset was
+    /// tuned at. One denoiser over a whole 250- or 1000-gene panel loses the image signal on a section-sized training set
+    /// (validation mean PCC 0.110 at 250 genes, ridge 0.352); blocks of 50 hold above ridge. Chosen on a spatial validation
+    /// split of the training section only (bench/StemBench <c>chunks --genes N</c>, <c>sweep --validate --prior</c>); the
+    /// figures are in src/Trainers/Diffusion/README.md.
     /// </summary>
-    /// <param name="genes">Panel size.</param>
-    public static StemDiffusionOptions CpuFor(int genes) => genes > 50 ? Cpu with { MeanPrior = MeanPrior.Ridge } : Cpu;
+    public static StemDiffusionOptions CpuFor(int genes) => genes > CpuGeneBlockSize ? Cpu with { GeneBlockSize = CpuGeneBlockSize } : Cpu;
+
+    /// <summary>The gene block size of <see cref="CpuFor(int)"/>: the panel size the CPU preset was tuned at.</summary>
+    public const int CpuGeneBlockSize = 50;
 
     /// <summary>
     /// Stem's DiT on CPU: depth 2, hidden 64, 2 heads, lr 1e-3, 400 epochs (about 1.5 minutes on 2 cores for the bundled

@@ -24,12 +24,16 @@ internal static class DenoiserOnnxGraph
         EmitEmbedded(ops, network, heads, noisy, timesteps, EmbedCondition(ops, network, condition));
 
     /// <summary>The condition-only part (y_embedder), emitted once outside a sampling loop (see <see cref="IDenoiser.EmbedCondition"/>).</summary>
-    public static string EmbedCondition(OnnxGraphOps ops, Module network, string condition) => Emit(ops, network, "y_embedder", condition);
+    public static string EmbedCondition(OnnxGraphOps ops, Module network, string condition) => network is GeneBlockDenoiser
+        ? ops.Graph.AddNode("Concat", Blocks(network).Select(b => Emit(ops, b.Module, "y_embedder", condition, b.Prefix)).ToArray(),
+            MlNetStem.Onnx.Writer.OnnxAttribute.Int("axis", 1))
+        : Emit(ops, network, "y_embedder", condition);
 
     /// <summary><see cref="Emit(OnnxGraphOps, Module, int, string, string, string)"/> with the condition already embedded.</summary>
     public static (string Epsilon, string Variance) EmitEmbedded(OnnxGraphOps ops, Module network, int heads, string noisy, string timesteps, string embeddedCondition)
     {
         ArgumentNullException.ThrowIfNull(network);
+        if (network is GeneBlockDenoiser blocked) return GeneBlocks(ops, blocked, heads, noisy, timesteps, embeddedCondition);
         string c = ops.Add(TimestepEmbedding(ops, Child(network, "t_embedder"), timesteps), embeddedCondition);
         return network switch
         {
@@ -38,6 +42,31 @@ internal static class DenoiserOnnxGraph
             _ => throw new NotSupportedException($"No ONNX export for the denoiser {network.GetType().Name}."),
         };
     }
+
+    /// <summary>Each block's denoiser on its genes and its part of the embedded condition; ε and v concatenated.</summary>
+    private static (string, string) GeneBlocks(OnnxGraphOps ops, GeneBlockDenoiser network, int heads, string noisy, string timesteps, string embedded)
+    {
+        var blocks = Blocks(network);
+        var ranges = GeneBlockDenoiser.Ranges(network.GeneCount, blocks[0].Genes).ToArray();
+        long width = ((Linear)Child(blocks[0].Module, "final_layer.adaLN_modulation.1")).InFeatures;   // H, each block's share
+        var epsilon = new string[blocks.Length];
+        var variance = new string[blocks.Length];
+        for (int b = 0; b < blocks.Length; b++)
+        {
+            string genes = Slice(ops, noisy, ranges[b].Start, ranges[b].Count);
+            string condition = Slice(ops, embedded, b * width, width);
+            (epsilon[b], variance[b]) = EmitEmbedded(ops, blocks[b].Module, heads, genes, timesteps, condition);
+        }
+        var axis = MlNetStem.Onnx.Writer.OnnxAttribute.Int("axis", 1);
+        return (ops.Graph.AddNode("Concat", epsilon, axis), ops.Graph.AddNode("Concat", variance, axis));
+    }
+
+    private static string Slice(OnnxGraphOps ops, string x, long start, long count) =>
+        ops.Node("Slice", x, ops.Int64s("starts", start), ops.Int64s("ends", start + count), ops.Int64s("axes", 1));
+
+    private static (string Prefix, Module Module, int Genes)[] Blocks(Module network) =>
+        Child(network, "gene_blocks").NamedChildren()
+            .Select(c => ($"gene_blocks.{c.Key}", c.Value, ((IDenoiser)c.Value).GeneCount)).ToArray();
 
     private static (string, string) Dit(OnnxGraphOps ops, Module network, int heads, string noisy, string c)
     {
