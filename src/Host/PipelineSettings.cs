@@ -86,7 +86,7 @@ public sealed record PipelineSettings(
     public static IReadOnlyList<CommandOption> CommandOptions { get; } =
     [
         new("genes", "gene panel size", "N", "250"),
-        new("ranking", "panel ranking: expressed-then-variable | variable | expressed", "NAME", "expressed-then-variable"),
+        new("ranking", "panel ranking: expressed-then-variable | variable | expressed | stem (Stem's recipe: per-section scanpy HVGs (2000, seurat), less MT-/RPS/RPL genes, then the top by both mean and standard deviation of raw counts)", "NAME", "expressed-then-variable"),
         new("patch-um", "patch side in micrometres", "UM", "112"),
         new("patch-px", "patch side in pixels", "PX", "224"),
         new("trainer", "trainer: ridge | hest-ridge (HEST-Benchmark's probe: standardize, PCA 256, alpha 100/(D*G), no intercept) | mlp | stem (diffusion, residual-MLP denoiser: the CPU preset) | stem-dit (diffusion, Stem's DiT denoiser, 400 epochs, DPM-Solver++ 10 steps) | stem-fast (alias of stem, kept for compatibility) | hisdiff (the stem preset conditioned on each spot's 9 and 49 nearest spots by HisDiff's attention fusion) | stand (ST-AnD: nuclei detected in each spot, 14 µm crops, conv encoder + noisy-AND multiple-instance learning; per-nucleus maps with `nuclei --model`); demo: several, comma-separated, compared in one table", "NAME", "ridge"),
@@ -152,7 +152,8 @@ public sealed record PipelineSettings(
                 "expressed-then-variable" => GeneRanking.ExpressedThenVariable,
                 "variable" => GeneRanking.HighlyVariable,
                 "expressed" => GeneRanking.HighlyExpressed,
-                var other => throw new UsageException($"unknown ranking '{other}'"),
+                "stem" => GeneRanking.StemHighlyVariable,
+                var other => throw new UsageException($"unknown ranking '{other}' (available: expressed-then-variable, variable, expressed, stem)"),
             },
             PatchMicrons: args.GetDouble("patch-um", 112)!.Value,
             PatchPixels: args.GetInt("patch-px", 224),

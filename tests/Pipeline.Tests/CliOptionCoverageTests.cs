@@ -7,6 +7,9 @@ using MlNetStem.Evaluation;
 using MlNetStem.Onnx;
 using MlNetStem.TestKit;
 using MlNetStem.Trainers.Diffusion;
+using MlNetStem.Transforms;
+using MlNetStem.Transforms.Expression;
+using MlNetStem.Data;
 using Xunit;
 
 namespace MlNetStem.Pipeline.Tests;
@@ -54,6 +57,23 @@ public class CliOptionCoverageTests
         // ... which are the 10 most variable of the 2 × 10 most expressed: a subset of those, and not the 10 most expressed.
         Assert.Subset(expressed20.ToHashSet(), byDefault.ToHashSet());
         Assert.NotEqual(expressed10.Order(StringComparer.Ordinal), byDefault.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Ranking_Stem_TrainsOnStemsRecipePanel()
+    {
+        using var folder = new TempFolder();
+        var stem = PanelOf(folder, "stem", ["--ranking", "stem"]);
+        // The CLI panel is the API's StemHighlyVariable panel of C2, in the same order.
+        var c2 = new MLContext(1).Data.LoadHer2st(C2).Data;
+        var api = new MLContext(1).Transforms.SelectGenes("P", "Counts", top: 10, ranking: GeneRanking.StemHighlyVariable).Fit(c2).Genes;
+        Assert.Equal(api, stem);
+        Assert.DoesNotContain(stem, g => g.StartsWith("MT-", StringComparison.OrdinalIgnoreCase) || g.StartsWith("RPS", StringComparison.OrdinalIgnoreCase) || g.StartsWith("RPL", StringComparison.OrdinalIgnoreCase));
+        // C2's most expressed genes are largely not highly variable by scanpy's seurat dispersion.
+        var expressed = PanelOf(folder, "expressed", ["--ranking", "expressed"]);
+        Assert.True(stem.Except(expressed).Count() >= 3, $"stem [{string.Join(",", stem)}] vs expressed [{string.Join(",", expressed)}]");
+        var help = CliTests.Run("train", "--help");
+        Assert.Contains("expressed | stem", help.Out + help.Err);
     }
 
     [Fact]

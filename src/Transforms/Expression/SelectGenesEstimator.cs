@@ -13,7 +13,7 @@ public sealed class SelectGenesEstimator : IEstimator<SelectGenesTransformer>
     private readonly SelectGenesOptions _options;
 
     /// <summary>Creates the estimator.</summary>
-    /// <exception cref="ArgumentException">Non-positive panel size or an empty/duplicated explicit panel.</exception>
+    /// <exception cref="ArgumentException">Non-positive panel size, an empty/duplicated explicit panel, or no section column name.</exception>
     public SelectGenesEstimator(SelectGenesOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -21,6 +21,7 @@ public sealed class SelectGenesEstimator : IEstimator<SelectGenesTransformer>
         if (options.Genes is { Count: 0 }) throw new ArgumentException("The explicit gene panel is empty.");
         if (options.Genes is { } g && g.Distinct(StringComparer.Ordinal).Count() != g.Count)
             throw new ArgumentException("The explicit gene panel names a gene twice.");
+        if (string.IsNullOrEmpty(options.SectionColumn)) throw new ArgumentException("The section column name is empty.");
         _options = options;
     }
 
@@ -30,12 +31,20 @@ public sealed class SelectGenesEstimator : IEstimator<SelectGenesTransformer>
         var input = inputSchema.RequireKind(_options.InputColumn, nameof(SelectGenesEstimator), ColumnKind.FloatTensor);
         if (!input.HasSlotNames())
             throw new SchemaMismatchException(_options.InputColumn, "a counts vector with gene names", $"{SchemaShapes.Describe(input)} without gene names", nameof(SelectGenesEstimator));
+        if (_options.Genes is null && _options.Ranking == GeneRanking.StemHighlyVariable
+            && inputSchema.Find(_options.SectionColumn) is { } section
+            && SchemaShapes.KindOf(section) is not (ColumnKind.Text or ColumnKind.Int32 or ColumnKind.Int64))
+            throw new SchemaMismatchException(_options.SectionColumn, "a section name (text or integer)", SchemaShapes.Describe(section), nameof(SelectGenesEstimator));
         var type = _options.Genes is { } genes ? ColumnTypes.FloatTensor(genes.Count) : ColumnTypes.FloatVectorOfUnknownSize;
         return inputSchema.With(_options.OutputColumn, type, hasSlotNames: true);
     }
 
     /// <inheritdoc />
-    /// <exception cref="InvalidDataException">Counts contain NaN or negative values, or no gene is expressed.</exception>
+    /// <exception cref="InvalidDataException">
+    /// Counts contain NaN or negative values, or no gene is expressed (for <see cref="GeneRanking.StemHighlyVariable"/>:
+    /// none is highly variable once mitochondrial/ribosomal genes are removed, or sections × genes is too large).
+    /// </exception>
+    /// <exception cref="SchemaMismatchException">The section column is neither text nor integer (stem ranking).</exception>
     public SelectGenesTransformer Fit(IDataView input)
     {
         GetOutputSchema(SchemaShapes.From(input.Schema));
@@ -43,6 +52,9 @@ public sealed class SelectGenesEstimator : IEstimator<SelectGenesTransformer>
         var names = column.SlotNames!;
         if (_options.Genes is { } explicitPanel)
             return new SelectGenesTransformer(_options.OutputColumn, _options.InputColumn, explicitPanel.ToArray(), _options.MissingGenes);
+        if (_options.Ranking == GeneRanking.StemHighlyVariable)
+            return new SelectGenesTransformer(_options.OutputColumn, _options.InputColumn,
+                StemGenePanel.Select(input, _options.InputColumn, _options.SectionColumn, _options.Top), _options.MissingGenes);
 
         int genes = column.Type.Size;
         var sum = new double[genes];
