@@ -110,16 +110,16 @@ public static class StandardPipeline
     };
 
     /// <summary>
-    /// <see cref="StemDiffusionOptions.CpuFor"/> (the residual-MLP CPU preset, ridge-centred above 50 genes) for "stem" and its alias "stem-fast";
-    /// <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit"; <see cref="StemDiffusionOptions.HisDiff"/> for "hisdiff".
+    /// <see cref="StemDiffusionOptions.CpuFor"/> (the residual-MLP CPU preset, in blocks of 50 genes above 50) for "stem" and its alias
+    /// "stem-fast"; <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit"; <see cref="StemDiffusionOptions.HisDiffFor"/> for "hisdiff".
     /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
     {
         var preset = settings.Trainer switch
         {
             "stem-dit" => StemDiffusionOptions.CpuDit,
-            "hisdiff" => StemDiffusionOptions.HisDiff,
-            _ => StemDiffusionOptions.CpuFor(settings.Genes),   // above 50 genes, centred on the ridge prior
+            "hisdiff" => StemDiffusionOptions.HisDiffFor(settings.Genes),
+            _ => StemDiffusionOptions.CpuFor(settings.Genes),   // above 50 genes, one denoiser per block of 50 genes
         };
         var options = preset with
         {
@@ -152,6 +152,7 @@ public static class StandardPipeline
         RidgeTransformer r => $"ridge: {r.FeatureCount} features → {r.OutputCount} genes, alpha {r.Alpha:G3}",
         StemDiffusionTransformer d => $"{(d.Options.HasContext ? $"HisDiff diffusion (context of {string.Join(" and ", d.ContextSizes)} spots, " : "Stem diffusion (")}" +
             $"{d.Options.Denoiser}, depth {d.Options.Depth}, hidden {d.Options.HiddenSize}" +
+            $"{(d.Options.GeneBlockSize is { } block && block < d.GeneCount ? $", blocks of {block} genes" : "")}" +
             $"{(d.Options.MeanPrior == MeanPrior.Ridge ? ", ridge mean prior" : "")}): " +
             $"{d.FeatureCount} features → {d.GeneCount} genes, {d.ParameterCount} parameters; sampler {d.Options.Sampler}, {d.Options.EffectiveSteps} steps, {d.Options.Draws} draws",
         MlpTransformer m => $"MLP: {m.FeatureCount} features → {m.OutputCount} genes, {m.ParameterCount} parameters, {m.Summary.Epochs} epochs",

@@ -71,6 +71,35 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     private static StemDiffusionTransformer Fit(DenoiserKind kind, int epochs) =>
         new StemDiffusionEstimator(Options(kind, epochs)).Fit(Data(60, 1));
 
+    /// <summary>Realistic weights everywhere (adaLN-Zero starts at zero gates, which would hide an export error).</summary>
+    private static StemDiffusionTransformer Randomize(StemDiffusionTransformer model)
+    {
+        using var generator = new Generator(12);
+        using var noGrad = new NoGradScope();
+        foreach (var parameter in ((Module)model.Denoiser).Parameters())
+        {
+            using var scope = Tensor.NewScope();
+            var shape = parameter.Shape.ToArray();
+            parameter.CopyFrom(Tensor.RandN(shape, generator) * (shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1));
+        }
+        return model;
+    }
+
+    /// <summary>The condition inputs of the exported graphs for <paramref name="data"/>: embedding, then each context set and its mask.</summary>
+    private static List<(string Name, float[] Values, long[] SpotShape)> ConditionInputs(IDataView data)
+    {
+        var inputs = new List<(string, float[], long[])> { (StemOnnxExporter.EmbeddingInput, DiffusionData.Column(data, "Features"), [Features]) };
+        for (int set = 0; set < Sizes.Length; set++)
+        {
+            inputs.Add((StemOnnxExporter.ContextInput(set), DiffusionData.Column(data, Contexts[set]), [Sizes[set], Features]));
+            inputs.Add((StemOnnxExporter.ContextMaskInput(set), DiffusionData.Column(data, Contexts[set] + "Mask"), [Sizes[set]]));
+        }
+        return inputs;
+    }
+
+    private static Dictionary<string, OnnxTensor> Feeds(IEnumerable<(string Name, float[] Values, long[] SpotShape)> inputs, int spots) =>
+        inputs.ToDictionary(i => i.Name, i => OnnxTensor.Create(i.Values, [spots, .. i.SpotShape]));
+
     private static InMemoryDataView With(InMemoryDataView data, string column, Func<float[], float[]> change)
     {
         var values = data.Schema.ToDictionary(c => c.Name, c => (Array)DiffusionData.Column(data, c.Name));
@@ -124,16 +153,7 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     public void Sampler_Export_WithTheFusionInTheGraph_SameNoise_MatchesTransform(DenoiserKind kind, DiffusionSampler sampler, int steps)
     {
         const int spots = 5, draws = 3, predictionSeed = 9;
-        using var trained = Fit(kind, 20);
-        // Realistic weights everywhere (adaLN-Zero starts at zero gates, which would hide an export error).
-        using (var generator = new Generator(12))
-        using (new NoGradScope())
-            foreach (var parameter in ((Module)trained.Denoiser).Parameters())
-            {
-                using var scope = Tensor.NewScope();
-                var shape = parameter.Shape.ToArray();
-                parameter.CopyFrom(Tensor.RandN(shape, generator) * (shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1));
-            }
+        using var trained = Randomize(Fit(kind, 20));
         var model = trained.WithSampling(o => o with
         {
             Sampler = sampler, Steps = steps, Draws = draws, PredictionSeed = predictionSeed, OutputDraws = true, AntitheticDraws = false,
@@ -184,17 +204,20 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void ExportedSampler_HasNoUnusedInitializer_AndPassesTheOnnxChecker(bool hisDiff)
+    public void ExportedSamplersAndDenoiser_HaveNoUnusedInitializer_AndPassTheOnnxChecker(bool hisDiff)
     {
         // ONNX Runtime warns on every load of a model with an unused initializer; the official checker validates the rest.
         using var model = hisDiff ? Fit(DenoiserKind.ResidualMlp, 1)
             : new StemDiffusionEstimator(StemDiffusionTests.Tiny(3) with { Denoiser = DenoiserKind.ResidualMlp, Epochs = 1 }).Fit(DiffusionData.Synthetic(20, 1));
         using var folder = new TempFolder();
-        string path = folder.File("sampler.onnx");
-        StemOnnxExporter.ExportSampler(model.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 3, Draws = 2 }), path);
+        var sampling = model.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 3, Draws = 2, AntitheticDraws = true });
+        string[] paths = [folder.File("sampler.onnx"), folder.File("sampler-noise-input.onnx"), folder.File("sampler-ode.onnx"), folder.File("denoiser.onnx")];
+        StemOnnxExporter.ExportSampler(sampling, paths[0]);
+        StemOnnxExporter.ExportSampler(sampling, paths[1], new StemOnnxSamplerOptions(NoiseInput: true));
+        StemOnnxExporter.ExportSampler(sampling, paths[2], new StemOnnxSamplerOptions(DiffusionSampler.Ddim, Steps: 2));
+        StemOnnxExporter.ExportDenoiser(model, paths[3]);
         const string script = """
             import sys, onnx
-            m = onnx.load(sys.argv[1]); onnx.checker.check_model(m)
             def used(g):
                 names = set()
                 for n in g.node:
@@ -202,12 +225,88 @@ public sealed class HisDiffTests(ITestOutputHelper output)
                     for a in n.attribute:
                         if a.type == onnx.AttributeProto.GRAPH: names |= used(a.g)
                 return names
-            print(",".join(sorted(i.name for i in m.graph.initializer if i.name not in used(m.graph))))
+            for path in sys.argv[1:]:
+                m = onnx.load(path); onnx.checker.check_model(m, full_check=True)
+                unused = sorted(i.name for i in m.graph.initializer if i.name not in used(m.graph))
+                if unused: print(path, ",".join(unused))
             """;
-        var (code, stdout, stderr) = ChildProcess.Run("/usr/bin/python3", ["-c", script, path]);
+        var (code, stdout, stderr) = ChildProcess.Run("/usr/bin/python3", ["-c", script, .. paths]);
         Assert.True(code == 0, stderr);
         Assert.Equal("", stdout.Trim());
     }
+
+    [Fact]
+    public void Denoiser_Export_TakesTheContextInputs_AndADdpmLoopOnItAloneMatchesTheSampler()
+    {
+        const int spots = 3, draws = 2, predictionSeed = 9;
+        using var trained = Randomize(Fit(DenoiserKind.Dit, 5));
+        var model = trained.WithSampling(o => o with
+        {
+            Sampler = DiffusionSampler.Ddpm, Draws = draws, PredictionSeed = predictionSeed, AntitheticDraws = false, ClipDenoised = true,
+        });
+        var inputs = ConditionInputs(Data(spots, 8));
+        int slots = StemOnnxExporter.NoiseSlots(model);
+        var noise = DiffusionData.SamplerNoise(predictionSeed, spots, draws, slots, Genes);
+        using var sampler = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model, new StemOnnxSamplerOptions(NoiseInput: true)));
+        var feeds = Feeds(inputs, spots);
+        feeds[StemOnnxExporter.NoiseInput] = OnnxTensor.Create(noise, spots, draws, slots, Genes);
+        var expected = sampler.Run(feeds)[StemOnnxExporter.DrawsOutput].GetData<float>();
+
+        using var folder = new TempFolder();
+        StemOnnxExporter.ExportDenoiser(model, folder.File("denoiser.onnx"));
+        using (var session = OnnxSession.Load(folder.File("denoiser.onnx")))
+            Assert.Equal([StemOnnxExporter.NoisyInput, StemOnnxExporter.TimestepInput, .. inputs.Select(i => i.Name)], session.Inputs.Select(i => i.Name));
+        using var ddpm = new StandaloneDdpm(folder.File("denoiser.onnx"));
+        var actual = ddpm.Sample(inputs, spots, draws, noise);
+        double error = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        output.WriteLine($"HisDiff DDPM from the denoiser file alone: max |loop − sampler export| over the draws {error:G3}, max |draw| {expected.Max(Math.Abs):G3}");
+        Assert.InRange(error, 0, 1e-3);
+        Assert.True(expected.Max(Math.Abs) > 0.1, "draws too small for the comparison to mean anything");
+    }
+
+    [Fact]
+    public void Sampler_Export_SeededNoise_KeysOnWhatTheModelSees_NotOnPaddedSlotsOrRowOrder()
+    {
+        const int spots = 8, draws = 3;
+        using var trained = Randomize(Fit(DenoiserKind.ResidualMlp, 5));
+        var model = trained.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 4, Draws = draws });
+        using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model));
+        var test = Data(spots, 4);
+        // The seed has a default, so the condition inputs are the only required ones.
+        Assert.Equal(ConditionInputs(test).Select(i => i.Name), session.Inputs.Select(i => i.Name));
+        float[] Draws(IDataView data) => session.Run(Feeds(ConditionInputs(data), spots), StemOnnxExporter.DrawsOutput)[StemOnnxExporter.DrawsOutput].GetData<float>();
+        float[] Spot(float[] all, int s) => all.AsSpan(s * draws * Genes, draws * Genes).ToArray();
+        var baseline = Draws(test);
+        Assert.Equal(baseline, Draws(test));
+
+        // Padded slots hold anything: the masked attention ignores them, and so does the noise.
+        var mask = DiffusionData.Column(test, "NearMask");
+        Assert.Contains(0f, mask);
+        Assert.Equal(baseline, Draws(With(test, "Near", near => near.Select((v, i) => mask[i / Features] == 0 ? 50f : v).ToArray())));
+
+        // A real neighbour of spot 0 moved by 1e-3: its noise is another (the draws move by far more than the denoiser's
+        // response to so small a change), and no other spot's draws change.
+        int slot = Enumerable.Range(1, Sizes[0] - 1).First(j => mask[j] == 1);
+        var moved = Draws(With(test, "Near", near => near.Select((v, i) => i == slot * Features ? v + 1e-3f : v).ToArray()));
+        double change = MaxAbs(Spot(baseline, 0), Spot(moved, 0));
+        output.WriteLine($"spot 0's draws after a neighbour moved by 1e-3: max change {change:G3}");
+        Assert.True(change > 0.1, $"the noise ignores the context ({change})");
+        for (int s = 1; s < spots; s++) Assert.Equal(Spot(baseline, s), Spot(moved, s));
+
+        // Rows in another order: each spot keeps its draws.
+        int[] order = [5, 0, 7, 2, 6, 1, 4, 3];
+        var permuted = new InMemoryDataView(test.Schema.Select(c => SchemaColumns.Create(c.Name, c.Type, c.Name == "Expression" ? DiffusionData.GeneNames(Genes) : null)),
+            spots, test.Schema.ToDictionary(c => c.Name, c =>
+            {
+                var values = DiffusionData.Column(test, c.Name);
+                int width = values.Length / spots;
+                return (Array)order.SelectMany(s => values.Skip(s * width).Take(width)).ToArray();
+            }));
+        var reordered = Draws(permuted);
+        for (int i = 0; i < spots; i++) Assert.Equal(Spot(baseline, order[i]), Spot(reordered, i));
+    }
+
+    private static double MaxAbs(float[] a, float[] b) => a.Zip(b, (x, y) => (double)Math.Abs(x - y)).Max();
 
     [Fact]
     public void MalformedContext_IsRefusedWithTheColumnNamed()

@@ -181,6 +181,33 @@ public sealed class OnnxGraphBuilderTests
     }
 
     [Fact]
+    public void AddInputWithDefault_IsNotARequiredInput_RunsWithTheDefault_AndTakesAFedValue()
+    {
+        var g = new OnnxGraphBuilder();
+        string x = g.AddInput("x", OnnxElementType.Float, "N");
+        string shift = g.AddInputWithDefault("shift", [3]);
+        g.AddNode("Add", "", [x, g.AddNode("Cast", [shift], OnnxAttribute.Int("to", (long)OnnxElementType.Float))], ["y"]);
+        g.AddOutput("y", OnnxElementType.Float, "N");
+        byte[] bytes = g.ToBytes();
+
+        using var session = OnnxSession.FromBytes(bytes);
+        Assert.Equal(["x"], session.Inputs.Select(i => i.Name));
+        Assert.Equal([4f, 5f], session.Run(new Dictionary<string, OnnxTensor> { ["x"] = OnnxTensor.Create(new[] { 1f, 2f }, 2) })["y"].GetData<float>());
+        // Stock ONNX Runtime lists it as an overridable initializer and takes a value fed under its name.
+        using var stock = new Microsoft.ML.OnnxRuntime.InferenceSession(bytes);
+        Assert.Equal(["shift"], stock.OverridableInitializerMetadata.Keys);
+        using var results = stock.Run([
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("x", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<float>(new[] { 1f, 2f }, [2])),
+            Microsoft.ML.OnnxRuntime.NamedOnnxValue.CreateFromTensor("shift", new Microsoft.ML.OnnxRuntime.Tensors.DenseTensor<long>(new[] { 10L }, Array.Empty<int>())),
+        ]);
+        Assert.Equal([11f, 12f], results.Single().AsTensor<float>().ToArray());
+
+        Assert.Throws<ArgumentException>(() => g.AddInputWithDefault("shift", [1]));      // the name is taken
+        Assert.Throws<ArgumentException>(() => g.AddInputWithDefault("pair", [1, 2]));    // a scalar holds one value
+        Assert.Throws<InvalidOperationException>(() => g.CreateSubgraph("body").AddInputWithDefault("inner", [1]));
+    }
+
+    [Fact]
     public void AddNode_RepeatedAttribute_Throws()
     {
         var g = new OnnxGraphBuilder();

@@ -329,28 +329,44 @@ public class CliOptionCoverageTests
     }
 
     [Fact]
+    public void TrainerStem_AboveFiftyGenes_TrainsInGeneBlocks_PredictsInspectsAndExports()
+    {
+        using var folder = new TempFolder();
+        var train = CliTests.Run("train", "--input", C2, "--model", folder.File("stem.zip"), "--trainer", "stem", "--epochs", "2",
+            "--genes", "60", "--patch-px", "32");
+        Assert.True(train.Code == 0, train.Err);
+        Assert.Contains("Stem diffusion (ResidualMlp, depth 2, hidden 64, blocks of 50 genes)", train.Out);
+        Assert.Contains("blocks of 50 genes", CliTests.Run("inspect", folder.File("stem.zip")).Out);
+        var export = CliTests.Run("export", "--model", folder.File("stem.zip"), "--onnx", folder.File("stem.onnx"));
+        Assert.True(export.Code == 0, export.Err);
+        var predict = CliTests.Run(["predict", "--input", C3, "--model", folder.File("stem.zip"), "--output", folder.File("p.csv"), .. FewDraws]);
+        Assert.True(predict.Code == 0, predict.Err);
+        Assert.Equal(60, File.ReadLines(folder.File("p.csv")).First().Split(',').Count(c => c.EndsWith("_std", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void ExportDenoiserPart_WritesTheOneStepDenoiser_ThatOnnxRuntimeRuns()
     {
         using var folder = new TempFolder();
         string model = Train(folder, "stem.zip", ["--trainer", "stem", "--epochs", "2", .. Small]);
         var export = CliTests.Run("export", "--model", model, "--onnx", folder.File("denoiser.onnx"), "--part", "denoiser");
         Assert.True(export.Code == 0, export.Err);
-        Assert.Contains("inputs x_t [N,10], t [N], cond [N,54]", export.Out);
+        Assert.Contains("inputs x_t [N,10], t [N], features [N,54]; outputs eps, v, prior_mean [N,10]", export.Out);
 
         using var session = OnnxSession.Load(folder.File("denoiser.onnx"));
-        Assert.Equal(["x_t", "t", "cond"], session.Inputs.Select(i => i.Name));
+        Assert.Equal(["x_t", "t", "features"], session.Inputs.Select(i => i.Name));
         Assert.Equal(new long[] { -1, 10 }, session.Inputs[0].Dimensions);
         Assert.Equal(new long[] { -1 }, session.Inputs[1].Dimensions);
         Assert.Equal(new long[] { -1, 54 }, session.Inputs[2].Dimensions);
         Assert.All(session.Inputs, i => Assert.Equal(OnnxElementType.Float, i.ElementType));
-        Assert.Equal(["eps", "v"], session.Outputs.Select(o => o.Name));
+        Assert.Equal(["eps", "v", "prior_mean"], session.Outputs.Select(o => o.Name));
         var random = new Random(3);
         float[] Values(int n) => Enumerable.Range(0, n).Select(_ => (float)random.NextDouble()).ToArray();
         var outputs = session.Run(new Dictionary<string, OnnxTensor>
         {
             ["x_t"] = OnnxTensor.Create(Values(3 * 10), 3, 10),
             ["t"] = OnnxTensor.Create(new float[] { 0, 500, 999 }, 3),
-            ["cond"] = OnnxTensor.Create(Values(3 * 54), 3, 54),
+            ["features"] = OnnxTensor.Create(Values(3 * 54), 3, 54),
         });
         Assert.Equal(new long[] { 3, 10 }, outputs["eps"].Shape);
         Assert.All(outputs["eps"].GetData<float>(), v => Assert.True(float.IsFinite(v)));

@@ -40,13 +40,13 @@ public sealed class ExportCommand : ICommand
         {
             case StemDiffusionTransformer diffusion when args.Get("part", "sampler") == "denoiser":
                 StemOnnxExporter.ExportDenoiser(diffusion, path);
-                Console.WriteLine($"wrote {path}: inputs x_t [N,{diffusion.GeneCount}], t [N], cond [N,{diffusion.FeatureCount}] (standardized); outputs eps, v [N,{diffusion.GeneCount}]");
+                Console.WriteLine($"wrote {path}: inputs x_t [N,{diffusion.GeneCount}], t [N], {StemOnnxExporter.EmbeddingInput} [N,{diffusion.FeatureCount}]{ContextInputs(diffusion)}; " +
+                    $"outputs eps, v, prior_mean [N,{diffusion.GeneCount}]; label statistics and noise schedule in the metadata");
                 break;
             case StemDiffusionTransformer diffusion when args.Get("part", "sampler") == "sampler":
-                StemOnnxExporter.ExportSampler(diffusion, path, new StemOnnxSamplerOptions(sampling.Sampler, sampling.Steps, Draws: sampling.Draws, Seed: sampling.Seed ?? 0));
-                string contexts = string.Concat(diffusion.ContextSizes.Select((k, set) =>
-                    $", {Trainers.Diffusion.Export.StemOnnxExporter.ContextInput(set)} [N,{k},{diffusion.FeatureCount}] with {Trainers.Diffusion.Export.StemOnnxExporter.ContextMaskInput(set)} [N,{k}]"));
-                Console.WriteLine($"wrote {path}: input {StemOnnxExporter.EmbeddingInput} [N,{diffusion.FeatureCount}]{contexts}; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
+                // No --seed: the model's own prediction seed, as predict uses.
+                StemOnnxExporter.ExportSampler(diffusion, path, new StemOnnxSamplerOptions(sampling.Sampler, sampling.Steps, Draws: sampling.Draws, Seed: sampling.Seed));
+                Console.WriteLine($"wrote {path}: input {StemOnnxExporter.EmbeddingInput} [N,{diffusion.FeatureCount}]{ContextInputs(diffusion)}; outputs expression, expression_std [N,{diffusion.GeneCount}], expression_draws");
                 break;
             case StemDiffusionTransformer:
                 throw new UsageException("--part must be sampler or denoiser");
@@ -68,4 +68,8 @@ public sealed class ExportCommand : ICommand
         }
         return 0;
     }
+
+    /// <summary>HisDiff's context inputs, as listed after the embedding input ("" for Stem).</summary>
+    private static string ContextInputs(StemDiffusionTransformer diffusion) => string.Concat(diffusion.ContextSizes.Select((k, set) =>
+        $", {StemOnnxExporter.ContextInput(set)} [N,{k},{diffusion.FeatureCount}] with {StemOnnxExporter.ContextMaskInput(set)} [N,{k}]"));
 }

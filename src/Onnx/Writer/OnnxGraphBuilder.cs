@@ -122,6 +122,25 @@ public sealed class OnnxGraphBuilder
         return name;
     }
 
+    /// <summary>
+    /// Declares an int64 graph input that has a default: an initializer of the same name (an "overridable initializer").
+    /// ONNX Runtime lists it apart from the required inputs, so a caller that binds only those (ML.NET's ApplyOnnxModel)
+    /// runs with the default, and any caller may still feed its own value under <paramref name="name"/>.
+    /// </summary>
+    /// <returns><paramref name="name"/>, for chaining into nodes.</returns>
+    /// <exception cref="ArgumentException">The name is empty or already used in the model, or the data length does not match the shape.</exception>
+    /// <exception cref="InvalidOperationException">Called on a subgraph (only the main graph's inputs can be fed).</exception>
+    public string AddInputWithDefault(string name, long[] defaultValue, params long[] shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (IsSubgraph) throw new InvalidOperationException("Inputs with a default belong to the main graph: add them there.");
+        var proto = TensorProtos.Create(name, defaultValue, shape);   // validate before reserving the name
+        Define(name);
+        _inputs.Add(ValueInfo(name, OnnxElementType.Int64, shape.Select(d => (OnnxDim)d).ToArray()));
+        _initializers.Add(proto);
+        return name;
+    }
+
     /// <summary>Declares an existing value as a graph output, with its type and optional shape.</summary>
     /// <exception cref="ArgumentException">No value of that name exists, or it is already an output.</exception>
     public void AddOutput(string name, OnnxElementType type, params OnnxDim[]? shape)

@@ -139,6 +139,12 @@ public sealed record StemDiffusionOptions(
     /// </summary>
     public static StemDiffusionOptions HisDiff => Cpu with { ContextColumns = DefaultContextColumns };
 
+    /// <summary><see cref="HisDiff"/> adapted to a panel of <paramref name="genes"/> genes by the rule of
+    /// <see cref="CpuFor(int)"/> (blocks of <see cref="CpuGeneBlockSize"/> genes, each with its own denoiser and fusion):
+    /// HisDiff's CPU preset is the <see cref="Cpu"/> preset, tuned at 50 genes.</summary>
+    /// <param name="genes">Panel size.</param>
+    public static StemDiffusionOptions HisDiffFor(int genes) => CpuFor(genes) with { ContextColumns = DefaultContextColumns };
+
     /// <summary>Whether the condition includes context sets (HisDiff).</summary>
     [JsonIgnore]
     public bool HasContext => ContextColumns is { Count: > 0 };

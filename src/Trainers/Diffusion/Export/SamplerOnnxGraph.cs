@@ -74,11 +74,12 @@ internal sealed class SamplerOnnxGraph
     /// <param name="antithetic">Noise drawn in the graph pairs each spot's draws as the in-process antithetic sampler does
     /// (the second half negates the first); ignored with a noise input, which the caller fills.</param>
     /// <param name="draws">Draws per spot.</param>
-    /// <param name="noiseInput">Noise as an input rather than drawn in the graph.</param>
-    /// <param name="seed">Seed of the in-graph noise.</param>
+    /// <param name="noiseInput">Noise as an input rather than computed in the graph.</param>
+    /// <param name="seed">Default of the <see cref="StemOnnxExporter.SeedInput"/> input of the in-graph noise.</param>
     /// <param name="genes">Gene names for the metadata.</param>
     /// <param name="intervalLevels">Central interval levels (e.g. 0.8) to output as quantiles of the draws, or none.</param>
     /// <param name="intervalScale">Calibration scale of a level's interval around its centre (1: raw quantiles).</param>
+    /// <exception cref="ArgumentOutOfRangeException">Draws are below 1, or too many for the in-graph noise.</exception>
     public OnnxGraphBuilder Build(Module network, int heads, ConditionLayout layout, Standardization features, Standardization labels,
         (float[] Lower, float[] Upper)? clip, RidgePrior? prior, int draws, bool antithetic, bool noiseInput, int seed, IReadOnlyList<string>? genes,
         IReadOnlyList<double>? intervalLevels = null, Func<double, double>? intervalScale = null)
@@ -90,66 +91,52 @@ internal sealed class SamplerOnnxGraph
             DocString = $"MlNetStem {(layout.HasContext ? "HisDiff" : "Stem")} diffusion: {StemOnnxExporter.EmbeddingInput} [N, {layout.Embedding}]" +
                 $"{(layout.HasContext ? $" and context sets of [{string.Join(", ", layout.ContextSizes)}] spots" : "")} → expression [N, {g}], mean of {draws} draws of {_sampler} over {_count} steps.",
         };
+        string Text(long value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        bool pairDraws = antithetic && !noiseInput && draws >= 2;
         graph.AddMetadata("mlnetstem.component", "StemDiffusion");
         graph.AddMetadata("sampler", _sampler.ToString());
-        graph.AddMetadata("steps", _count.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        graph.AddMetadata("draws", draws.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        graph.AddMetadata("steps", Text(_count));
+        graph.AddMetadata("draws", Text(draws));
         graph.AddMetadata("clip_denoised", clip is null ? "false" : "true");
         graph.AddMetadata("mean_prior", prior is null ? "none" : "ridge");
-        graph.AddMetadata("antithetic", antithetic && !noiseInput && draws >= 2 ? "true" : "false");
-        bool pairDraws = antithetic && !noiseInput && draws >= 2;
-        // Standard normal noise shaped like `like` [N·D, G]; antithetic: per spot, D − D/2 draws and the negation of D/2 of them.
-        string Gaussian(OnnxGraphOps o, string like, int noiseSeed)
+        graph.AddMetadata("antithetic", pairDraws ? "true" : "false");
+        graph.AddMetadata("noise_slots", Text(NoiseSlots));
+        if (!noiseInput)
         {
-            if (!pairDraws) return RandomNormalLike(o, like, noiseSeed);
-            string perSpot = o.Reshape(like, -1, draws, g);
-            string half = o.Node("Slice", perSpot, o.Int64s("half_start", 0), o.Int64s("half_end", draws - draws / 2), o.Int64s("half_axis", 1));
-            string z = RandomNormalLike(o, half, noiseSeed);
-            string mirrored = o.Node("Neg", o.Node("Slice", z, o.Int64s("pair_start", 0), o.Int64s("pair_end", draws / 2), o.Int64s("pair_axis", 1)));
-            return o.Reshape(o.Graph.AddNode("Concat", [z, mirrored], OnnxAttribute.Int("axis", 1)), -1, g);
+            graph.AddMetadata("noise", SeededNoiseGraph.SchemeName);
+            graph.AddMetadata("seed", Text(seed));
         }
-        graph.AddMetadata("noise_slots", NoiseSlots.ToString(System.Globalization.CultureInfo.InvariantCulture));
         if (genes is not null) graph.AddMetadata("genes", string.Join('\n', genes));
         var ops = new OnnxGraphOps(graph);
 
-        string embedding = graph.AddInput(StemOnnxExporter.EmbeddingInput, OnnxElementType.Float, "N", layout.Embedding);
-        if (layout.HasContext)
-        {
-            // HisDiff: the flat condition row of ConditionLayout, [embedding | every context set | every mask].
-            var sets = layout.ContextSizes.Select((k, set) => (k, Values: graph.AddInput(StemOnnxExporter.ContextInput(set), OnnxElementType.Float, "N", k, layout.Embedding),
-                Mask: graph.AddInput(StemOnnxExporter.ContextMaskInput(set), OnnxElementType.Float, "N", k))).ToArray();
-            string[] parts = [embedding, .. sets.Select(p => ops.Reshape(p.Values, -1, (long)p.k * layout.Embedding)), .. sets.Select(p => p.Mask)];
-            embedding = graph.AddNode("Concat", parts, OnnxAttribute.Int("axis", 1));
-        }
+        var (visibleCondition, condition) = ConditionOnnxGraph.Emit(ops, layout, features, visible: !noiseInput);
         string noise = noiseInput ? graph.AddInput(StemOnnxExporter.NoiseInput, OnnxElementType.Float, "N", draws, NoiseSlots, g) : "";
-        // Standardized, then bounded as in process (StemDiffusionTransformer.ConditionLimit), so far out-of-distribution
-        // embeddings (all zeros, noise, near-constant training features) cannot drive the denoiser to overflow.
-        string condition = ops.Node("Clip", ops.Div(ops.Sub(embedding, ops.Floats("feature_mean", features.Mean, c)), ops.Floats("feature_std", features.Std, c)),
-            ops.Scalar("condition_min", -StemDiffusionTransformer.ConditionLimit), ops.Scalar("condition_max", StemDiffusionTransformer.ConditionLimit));
+        // In-graph noise: antithetic pairs compute D − D/2 draws and negate D/2 of them, as in process.
+        var seeded = noiseInput ? null : new SeededNoiseGraph(ops, visibleCondition, c,
+            graph.AddInputWithDefault(StemOnnxExporter.SeedInput, [seed]), pairDraws ? draws - draws / 2 : draws, g);
+        string[] pair = pairDraws ? [ops.Int64s("pair_start", 0), ops.Int64s("pair_end", draws / 2), ops.Int64s("pair_axis", 1)] : [];
+        // Standard normals [N·D, G] of noise slot `slot` (an int64 scalar).
+        string Gaussian(OnnxGraphOps o, string slot)
+        {
+            string z = seeded!.Normals(o, slot);
+            if (pairDraws) z = o.Graph.AddNode("Concat", [z, o.Node("Neg", o.Node("Slice", [z, .. pair]))], OnnxAttribute.Int("axis", 1));
+            return o.Reshape(z, -1, g);
+        }
         string rows = ops.Reshape(ops.Node("Expand", ops.Unsqueeze(condition, 1), ops.Int64s("draw_repeat", 1, draws, 1)), -1, c);  // [N·D, C]
 
         // The condition-only part of the denoiser runs once, outside the loop.
         string embeddedRows = DenoiserOnnxGraph.EmbedCondition(ops, network, rows);
 
-        string initial;
-        if (noiseInput)
-        {
-            initial = ops.Reshape(ops.Gather(noise, ops.Int64("noise_slot_initial", 0), 2), -1, g);
-        }
-        else
-        {
-            string shape = graph.AddNode("Concat", [ops.Gather(ops.Node("Shape", rows), ops.Int64s("axis0", 0)), ops.Int64s("genes", g)],
-                OnnxAttribute.Int("axis", 0));
-            initial = Gaussian(ops, graph.AddNode("ConstantOfShape", [shape]), seed);
-        }
+        string initialSlot = ops.Int64("noise_slot_initial", 0);
+        string initial = noiseInput ? ops.Reshape(ops.Gather(noise, initialSlot, 2), -1, g) : Gaussian(ops, initialSlot);
 
         // Per-iteration constants, indexed by the loop counter.
         string k1 = ops.Floats("x0_from_x", Table((_, i) => Math.Sqrt(1 / _schedule.AlphasCumprod[i])), _count);
         string k2 = ops.Floats("x0_from_eps", Table((_, i) => Math.Sqrt(1 / _schedule.AlphasCumprod[i] - 1)), _count);
         string timesteps = ops.Floats("timestep", Table((_, i) => _schedule.TimestepMap[i]), _count);
-        // Only a noise input is indexed by slot; in-graph noise leaves no unused initializer (ONNX Runtime warns of one on every load).
-        string noiseIndex = noiseInput ? ops.Graph.AddInitializer("noise_slot", NoiseIndex, _count) : "";
         bool stochastic = NoiseSlots > 1;
+        // Only stochastic samplers read the slot table: no unused initializer (ONNX Runtime warns of one on every load).
+        string noiseIndex = stochastic ? ops.Graph.AddInitializer("noise_slot", NoiseIndex, _count) : "";
         bool solver = _sampler == DiffusionSampler.DpmSolver2M;
 
         var body = graph.CreateSubgraph("sampling_step");
@@ -171,7 +158,7 @@ internal sealed class SamplerOnnxGraph
         }
         string Noise() => noiseInput
             ? b.Reshape(b.Gather(noise, At(noiseIndex), 2), -1, g)
-            : Gaussian(b, x, seed + 1);
+            : Gaussian(b, At(noiseIndex));
         string next, previousOut = "";
         switch (_sampler)
         {
@@ -229,9 +216,7 @@ internal sealed class SamplerOnnxGraph
         graph.AddNode("Loop", "", loopInputs, loopOutputs, OnnxAttribute.Graph("body", body));
 
         // A mean prior's draws are residuals: add the ridge mean of the (standardized) condition before un-standardizing.
-        if (prior is not null)
-            final = ops.Add(final, ops.Add(ops.Node("MatMul", rows, ops.Floats("prior_weights", prior.Ridge.Weights, c, g)),
-                ops.Floats("prior_bias", prior.Ridge.Bias, g)));
+        if (prior is not null) final = ops.Add(final, ConditionOnnxGraph.PriorMean(ops, prior, rows, c, g));
         string labelsOut = ops.Add(ops.Mul(final, ops.Floats("label_std", labels.Std, g)), ops.Floats("label_mean", labels.Mean, g));
         graph.AddNode("Reshape", "", [labelsOut, ops.Int64s("draws_shape", -1, draws, g)], [StemOnnxExporter.DrawsOutput]);
         graph.AddNode("ReduceMean", "", [StemOnnxExporter.DrawsOutput], [StemOnnxExporter.ExpressionOutput],
@@ -327,7 +312,4 @@ internal sealed class SamplerOnnxGraph
         }
         return (a, b, ratio, coef);
     }
-
-    private static string RandomNormalLike(OnnxGraphOps ops, string like, int seed) =>
-        ops.Graph.AddNode("RandomNormalLike", [like], OnnxAttribute.Float("seed", seed), OnnxAttribute.Int("dtype", (long)OnnxElementType.Float));
 }

@@ -10,13 +10,14 @@ namespace MlNetStem.Trainers.Diffusion.Export;
 /// <param name="Eta">DDIM stochasticity.</param>
 /// <param name="Draws">Samples per spot; the outputs are their mean, their standard deviation and the draws themselves.</param>
 /// <param name="NoiseInput">Take the Gaussian noise as an input named <see cref="StemOnnxExporter.NoiseInput"/>
-/// (float [N, Draws, K, G]; slot 0 is x_T, slot k the noise of the k-th stochastic step) instead of drawing it in the graph
-/// with ONNX RandomNormalLike. With it the file reproduces the in-process sampler exactly; without it the file has a single
-/// input, which is what ML.NET's ApplyOnnxModel wants.</param>
+/// (float [N, Draws, K, G]; slot 0 is x_T, slot k the noise of the k-th stochastic step) instead of computing it in the
+/// graph. With it the file reproduces the in-process sampler exactly when fed the same noise; without it the only
+/// required inputs are the condition's, which is what ML.NET's ApplyOnnxModel wants.</param>
 /// <param name="ClipDenoised">Clamp every denoised estimate to the model's clip bounds, as
 /// <see cref="StemDiffusionOptions.ClipDenoised"/> does in process.</param>
-/// <param name="Seed">Seed attribute of the in-graph RandomNormalLike nodes (each new ONNX Runtime session then repeats the
-/// same sequence of draws run after run).</param>
+/// <param name="Seed">Default of the in-graph noise's <see cref="StemOnnxExporter.SeedInput"/> input; null takes the model's
+/// <see cref="StemDiffusionOptions.PredictionSeed"/>. The noise of a spot is a fixed function of this seed and the spot's
+/// own condition values, so the file gives the same draws in any session, batch or row order.</param>
 /// <param name="IntervalLevels">Central interval levels (e.g. 0.8, 0.9) whose quantiles of the draws are added as outputs
 /// <see cref="StemOnnxExporter.LowerOutput"/>/<see cref="StemOnnxExporter.UpperOutput"/>, computed as in process; none by default.</param>
 public sealed record StemOnnxSamplerOptions(
@@ -26,5 +27,5 @@ public sealed record StemOnnxSamplerOptions(
     int? Draws = null,
     bool NoiseInput = false,
     bool? ClipDenoised = null,
-    int Seed = 0,
+    int? Seed = null,
     IReadOnlyList<double>? IntervalLevels = null);
