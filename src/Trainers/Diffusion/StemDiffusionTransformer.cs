@@ -39,8 +39,9 @@ public sealed class StemDiffusionTransformer : ArchivableTransformer, IOnnxExpor
     /// Saves into an ML.NET model as a stock <c>OnnxTransformer</c> over the exported sampler (in-graph noise, the model's
     /// sampler, steps and draws), with every output column of <see cref="Transform"/>: the mean, the standard deviation,
     /// the draws when <see cref="StemDiffusionOptions.OutputDraws"/> is set, and the interval columns (quantiles of the
-    /// draws, computed in the graph). The features are one view [D]. Draws use ONNX Runtime's generator, so values agree
-    /// with in-process prediction statistically, not bit for bit.
+    /// draws, computed in the graph). The features are one view [D]. The graph derives each spot's noise from the prediction
+    /// seed and the spot's own condition values, so the stock model repeats its values exactly in any session, batch and
+    /// row order; they agree with in-process prediction (another noise stream) statistically, not bit for bit.
     /// </summary>
     protected override void SaveAsStock(ModelSaveContext ctx)
     {
