@@ -47,7 +47,7 @@ switch (mode)
         EnsembleStudy(Arg("genes", 50), Arg("members", 5), Arg("seeds", 3));
         break;
     case "sweep":
-        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"), args.Contains("--prior"), args.Contains("--residual"));
+        Sweep(Arg("genes", 50), Arg("seeds", 4), args.Contains("--validate"), args.Contains("--prior"), args.Contains("--residual"), args.Contains("--blocks"));
         break;
     case "shrink":
         ShrinkStudy(Arg("genes", 250), Arg("seeds", 3));
@@ -295,7 +295,7 @@ static void EnsembleStudy(int panel, int members, int repeats)
 }
 
 // Regularization sweep of the CPU preset over seeds: mean PCC and PreserveVariance RVD, mean ± sd.
-static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual)
+static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual, bool blocks)
 {
     var (ml, train, test) = LoadSample(panel);
     if (validate)
@@ -313,7 +313,16 @@ static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual
     // --prior: the CPU preset with and without the ridge mean prior (how the preset's rule for large panels was chosen).
     // --residual: variants of the ridge-prior preset (how its residual diffusion was regularized for large panels).
     var withPrior = StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.Ridge };
-    var candidates = residual
+    // --blocks: the block size of CpuFor, and blocks centred on the ridge prior.
+    var candidates = blocks
+        ? new[]
+        {
+            ("blocks of 50", StemDiffusionOptions.CpuFor(panel)),
+            ("blocks of 50, prior", StemDiffusionOptions.CpuFor(panel) with { MeanPrior = MeanPrior.Ridge }),
+            ("blocks of 25", StemDiffusionOptions.Cpu with { GeneBlockSize = 25 }),
+            ("blocks of 100", StemDiffusionOptions.Cpu with { GeneBlockSize = 100 }),
+        }
+        : residual
         ? new[]
         {
             ("ridge prior", withPrior),

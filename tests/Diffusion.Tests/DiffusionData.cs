@@ -1,4 +1,7 @@
 using MlNetStem.Data;
+using MlNetStem.Torch;
+using MlNetStem.Torch.Nn;
+using MlNetStem.Trainers.Diffusion;
 
 namespace MlNetStem.Diffusion.Tests;
 
@@ -75,4 +78,20 @@ internal static class DiffusionData
 
     public static float[] Column(IDataView data, string name, int batchSize = 256) =>
         data.ReadBatches([name], batchSize).SelectMany(b => b.GetFloats(name)).ToArray();
+
+    /// <summary>Redraws every weight of the model's denoiser at a realistic scale (adaLN-Zero starts with zero gates and a
+    /// zero output layer, which would make any export look right).</summary>
+    public static StemDiffusionTransformer RandomizeWeights(StemDiffusionTransformer model)
+    {
+        using var generator = new Generator(12);
+        using var noGrad = new NoGradScope();
+        foreach (var parameter in ((Module)model.Denoiser).Parameters())
+        {
+            using var scope = Tensor.NewScope();
+            var shape = parameter.Shape.ToArray();
+            double scale = shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1;
+            parameter.CopyFrom(Tensor.RandN(shape, generator) * scale);
+        }
+        return model;
+    }
 }

@@ -71,20 +71,6 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     private static StemDiffusionTransformer Fit(DenoiserKind kind, int epochs) =>
         new StemDiffusionEstimator(Options(kind, epochs)).Fit(Data(60, 1));
 
-    /// <summary>Realistic weights everywhere (adaLN-Zero starts at zero gates, which would hide an export error).</summary>
-    private static StemDiffusionTransformer Randomize(StemDiffusionTransformer model)
-    {
-        using var generator = new Generator(12);
-        using var noGrad = new NoGradScope();
-        foreach (var parameter in ((Module)model.Denoiser).Parameters())
-        {
-            using var scope = Tensor.NewScope();
-            var shape = parameter.Shape.ToArray();
-            parameter.CopyFrom(Tensor.RandN(shape, generator) * (shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1));
-        }
-        return model;
-    }
-
     /// <summary>The condition inputs of the exported graphs for <paramref name="data"/>: embedding, then each context set and its mask.</summary>
     private static List<(string Name, float[] Values, long[] SpotShape)> ConditionInputs(IDataView data)
     {
@@ -153,7 +139,7 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     public void Sampler_Export_WithTheFusionInTheGraph_SameNoise_MatchesTransform(DenoiserKind kind, DiffusionSampler sampler, int steps)
     {
         const int spots = 5, draws = 3, predictionSeed = 9;
-        using var trained = Randomize(Fit(kind, 20));
+        using var trained = DiffusionData.RandomizeWeights(Fit(kind, 20));
         var model = trained.WithSampling(o => o with
         {
             Sampler = sampler, Steps = steps, Draws = draws, PredictionSeed = predictionSeed, OutputDraws = true, AntitheticDraws = false,
@@ -239,7 +225,7 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     public void Denoiser_Export_TakesTheContextInputs_AndADdpmLoopOnItAloneMatchesTheSampler()
     {
         const int spots = 3, draws = 2, predictionSeed = 9;
-        using var trained = Randomize(Fit(DenoiserKind.Dit, 5));
+        using var trained = DiffusionData.RandomizeWeights(Fit(DenoiserKind.Dit, 5));
         var model = trained.WithSampling(o => o with
         {
             Sampler = DiffusionSampler.Ddpm, Draws = draws, PredictionSeed = predictionSeed, AntitheticDraws = false, ClipDenoised = true,
@@ -268,7 +254,7 @@ public sealed class HisDiffTests(ITestOutputHelper output)
     public void Sampler_Export_SeededNoise_KeysOnWhatTheModelSees_NotOnPaddedSlotsOrRowOrder()
     {
         const int spots = 8, draws = 3;
-        using var trained = Randomize(Fit(DenoiserKind.ResidualMlp, 5));
+        using var trained = DiffusionData.RandomizeWeights(Fit(DenoiserKind.ResidualMlp, 5));
         var model = trained.WithSampling(o => o with { Sampler = DiffusionSampler.RespacedDdpm, Steps = 4, Draws = draws });
         using var session = OnnxSession.FromBytes(StemOnnxExporter.ExportSampler(model));
         var test = Data(spots, 4);

@@ -25,8 +25,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
 
     private static readonly Dictionary<DenoiserKind, Lazy<StemDiffusionTransformer>> Randomized = new()
     {
-        [DenoiserKind.Dit] = new(() => Randomize(Fitted(DenoiserKind.Dit, 1))),
-        [DenoiserKind.ResidualMlp] = new(() => Randomize(Fitted(DenoiserKind.ResidualMlp, 1))),
+        [DenoiserKind.Dit] = new(() => DiffusionData.RandomizeWeights(Fitted(DenoiserKind.Dit, 1))),
+        [DenoiserKind.ResidualMlp] = new(() => DiffusionData.RandomizeWeights(Fitted(DenoiserKind.ResidualMlp, 1))),
     };
 
     private static readonly Dictionary<DenoiserKind, Lazy<StemDiffusionTransformer>> Trained = new()
@@ -44,20 +44,6 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             Denoiser = kind, Depth = 2, Epochs = epochs, DiffusionSteps = 200, LearningRate = 2e-3, MeanPrior = prior,
         };
         return new StemDiffusionEstimator(options).Fit(DiffusionData.Synthetic(60, 31, Genes, Features));
-    }
-
-    private static StemDiffusionTransformer Randomize(StemDiffusionTransformer model)
-    {
-        using var generator = new Generator(12);
-        using var noGrad = new NoGradScope();
-        foreach (var parameter in ((Module)model.Denoiser).Parameters())
-        {
-            using var scope = Tensor.NewScope();
-            var shape = parameter.Shape.ToArray();
-            double scale = shape.Length == 2 ? 1 / Math.Sqrt(shape[1]) : 0.1;
-            parameter.CopyFrom(Tensor.RandN(shape, generator) * scale);
-        }
-        return model;
     }
 
     private static float[] Random(Random random, int count, double scale = 1) =>
