@@ -110,7 +110,7 @@ public static class StandardPipeline
     };
 
     /// <summary>
-    /// <see cref="StemDiffusionOptions.CpuFor"/> (the residual-MLP CPU preset, in blocks of 50 genes above 50) for "stem" and its alias
+    /// <see cref="StemDiffusionOptions.CpuFor"/> (the residual-MLP CPU preset; blocks of 50 genes for 51–500, the ridge prior above) for "stem" and its alias
     /// "stem-fast"; <see cref="StemDiffusionOptions.CpuDit"/> (Stem's DiT) for "stem-dit"; <see cref="StemDiffusionOptions.HisDiffFor"/> for "hisdiff".
     /// </summary>
     private static StemDiffusionOptions DiffusionOptions(PipelineSettings settings)
@@ -119,7 +119,7 @@ public static class StandardPipeline
         {
             "stem-dit" => StemDiffusionOptions.CpuDit,
             "hisdiff" => StemDiffusionOptions.HisDiffFor(settings.Genes),
-            _ => StemDiffusionOptions.CpuFor(settings.Genes),   // above 50 genes, one denoiser per block of 50 genes
+            _ => StemDiffusionOptions.CpuFor(settings.Genes),   // blocks of 50 genes for 51–500 genes, the ridge prior above
         };
         var options = preset with
         {

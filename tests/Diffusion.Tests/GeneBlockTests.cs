@@ -24,6 +24,25 @@ public sealed class GeneBlockTests(ITestOutputHelper output)
         Denoiser = DenoiserKind.ResidualMlp, Depth = 2, Epochs = 30, DiffusionSteps = 200, LearningRate = 2e-3, GeneBlockSize = BlockSize,
     }).Fit(DiffusionData.Synthetic(60, 31, Genes, Features)));
 
+    [Theory]
+    [InlineData(10, null, MeanPrior.None)]
+    [InlineData(50, null, MeanPrior.None)]
+    [InlineData(51, 50, MeanPrior.None)]
+    [InlineData(250, 50, MeanPrior.None)]
+    [InlineData(500, 50, MeanPrior.None)]
+    [InlineData(501, null, MeanPrior.Ridge)]
+    [InlineData(1000, null, MeanPrior.Ridge)]
+    public void CpuFor_PanelSizeRule_AsDocumented(int genes, int? blockSize, MeanPrior prior)
+    {
+        var options = StemDiffusionOptions.CpuFor(genes);
+        Assert.Equal(blockSize, options.GeneBlockSize);
+        Assert.Equal(prior, options.MeanPrior);
+        Assert.Equal(StemDiffusionOptions.Cpu with { GeneBlockSize = blockSize, MeanPrior = prior }, options);
+        var hisDiff = StemDiffusionOptions.HisDiffFor(genes);
+        Assert.Equal(genes > 50 ? 50 : null, hisDiff.GeneBlockSize);
+        Assert.Equal(MeanPrior.None, hisDiff.MeanPrior);
+    }
+
     [Fact]
     public void Blocks_PartitionThePanel_AndEachBlockSeesOnlyItsGenes()
     {

@@ -139,11 +139,13 @@ public sealed record StemDiffusionOptions(
     /// </summary>
     public static StemDiffusionOptions HisDiff => Cpu with { ContextColumns = DefaultContextColumns };
 
-    /// <summary><see cref="HisDiff"/> adapted to a panel of <paramref name="genes"/> genes by the rule of
-    /// <see cref="CpuFor(int)"/> (blocks of <see cref="CpuGeneBlockSize"/> genes, each with its own denoiser and fusion):
-    /// HisDiff's CPU preset is the <see cref="Cpu"/> preset, tuned at 50 genes.</summary>
+    /// <summary><see cref="HisDiff"/> adapted to a panel of <paramref name="genes"/> genes: above 50 genes, blocks of
+    /// <see cref="CpuGeneBlockSize"/> genes, each with its own denoiser and fusion (HisDiff's CPU preset is the
+    /// <see cref="Cpu"/> preset, tuned at 50 genes). Never the ridge prior: a ridge over the context-wide condition row
+    /// (59 embeddings) would be too wide.</summary>
     /// <param name="genes">Panel size.</param>
-    public static StemDiffusionOptions HisDiffFor(int genes) => CpuFor(genes) with { ContextColumns = DefaultContextColumns };
+    public static StemDiffusionOptions HisDiffFor(int genes) =>
+        HisDiff with { GeneBlockSize = genes > CpuGeneBlockSize ? CpuGeneBlockSize : null };
 
     /// <summary>Whether the condition includes context sets (HisDiff).</summary>
     [JsonIgnore]
@@ -175,14 +177,21 @@ public sealed record StemDiffusionOptions(
         Steps: 100, AntitheticDraws: true, CalibrationFraction: 0.2);
 
     /// <summary>
-    /// The CPU preset adapted to a panel of <paramref name="genes"/> genes: <see cref="Cpu"/> with the panel split into
-    /// blocks of 50 consecutive genes, each with its own denoiser (<see cref="GeneBlockSize"/>), the size the preset was
-    /// tuned at. One denoiser over a whole 250- or 1000-gene panel loses the image signal on a section-sized training set
-    /// (validation mean PCC 0.110 at 250 genes, ridge 0.352); blocks of 50 hold above ridge. Chosen on a spatial validation
-    /// split of the training section only (bench/StemBench <c>chunks --genes N</c>, <c>sweep --validate --prior</c>); the
-    /// figures are in src/Trainers/Diffusion/README.md.
+    /// The CPU preset adapted to a panel of <paramref name="genes"/> genes: <see cref="Cpu"/> up to 50 genes; up to
+    /// <see cref="CpuMaxGeneBlocks"/> blocks of 50 consecutive genes, each with its own denoiser (<see cref="GeneBlockSize"/>),
+    /// up to 500 genes; centred on the cross-fitted ridge prior (<see cref="MeanPrior.Ridge"/>) above. One denoiser over a
+    /// 250- or 1000-gene panel loses the image signal on a section-sized training set. Chosen on a spatial validation split
+    /// of the training section only (bench/StemBench <c>sweep --validate --blocks|--prior</c>, <c>chunks</c>): at 250 genes
+    /// blocks 0.367 against the prior's 0.349 (ridge 0.352); at 1000 the two tie (0.336 and 0.338, ridge 0.323) and the
+    /// prior trains about ten times faster than 20 blocks. Figures in src/Trainers/Diffusion/README.md.
     /// </summary>
-    public static StemDiffusionOptions CpuFor(int genes) => genes > CpuGeneBlockSize ? Cpu with { GeneBlockSize = CpuGeneBlockSize } : Cpu;
+    /// <param name="genes">Panel size.</param>
+    public static StemDiffusionOptions CpuFor(int genes) => genes <= CpuGeneBlockSize ? Cpu
+        : genes <= CpuGeneBlockSize * CpuMaxGeneBlocks ? Cpu with { GeneBlockSize = CpuGeneBlockSize }
+        : Cpu with { MeanPrior = MeanPrior.Ridge };
+
+    /// <summary>The most gene blocks <see cref="CpuFor(int)"/> trains; larger panels use the ridge prior instead.</summary>
+    public const int CpuMaxGeneBlocks = 10;
 
     /// <summary>The gene block size of <see cref="CpuFor(int)"/>: the panel size the CPU preset was tuned at.</summary>
     public const int CpuGeneBlockSize = 50;
