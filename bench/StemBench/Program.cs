@@ -3,6 +3,9 @@
 //   dotnet run -c Release --project bench/StemBench -- samplers [--genes 50] [--epochs E] [--dit]
 //   dotnet run -c Release --project bench/StemBench -- quality [--genes 50] [--epochs E] [--dit-epochs 400] [--seeds 5] [--agreement [--full-ddpm-spots N (DiT, default 30)]]
 //   dotnet run -c Release --project bench/StemBench -- prior [--genes 50] [--epochs E] [--draws 20] [--dit]
+//   dotnet run -c Release --project bench/StemBench -- sweep --validate [--prior|--residual|--blocks] [--genes N] [--seeds S] [--swap]
+//   dotnet run -c Release --project bench/StemBench -- chunks [--genes 250] [--chunk 50] [--seeds 2] | shrink [--genes 250] [--seeds 3]
+// --swap trains on C3 and tests on C2.
 // See README.md for what each measures and the recorded numbers.
 using System.Diagnostics;
 using System.Globalization;
@@ -126,15 +129,17 @@ static void Throughput(int steps, int threads, int[] workerCounts)
 
 // (b) + (c): train on C2, test on C3 with morphology features; ridge, MLP, Stem-DiT, Stem residual MLP in one table,
 // then the fast sampler's timing for 300 spots × 20 draws and its agreement with full 1000-step DDPM.
+// --swap trains on C3 and tests on C2 (every mode; with --validate the validation split is then C3's).
 static (MLContext Ml, InMemoryDataView Train, InMemoryDataView Test) LoadSample(int panel)
 {
+    bool swap = Environment.GetCommandLineArgs().Contains("--swap");
     string root = AppContext.BaseDirectory;
     while (!File.Exists(Path.Combine(root, "MlNetStem.sln"))) root = Path.GetDirectoryName(root)!;
     var ml = new MLContext(1);
     ml.SpatialExpression().Seed = 1;
     var clock = Stopwatch.StartNew();
-    var trainSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C2")).Data;
-    var testSpots = Her2stLoader.Load(Path.Combine(root, "data/her2st/C3")).Data;
+    var trainSpots = Her2stLoader.Load(Path.Combine(root, swap ? "data/her2st/C3" : "data/her2st/C2")).Data;
+    var testSpots = Her2stLoader.Load(Path.Combine(root, swap ? "data/her2st/C2" : "data/her2st/C3")).Data;
     // The preprocessing of src/Host/StandardPipeline.cs (morphology featurizer); only the trainer is swapped.
     var features = ml.Transforms.SelectGenes("Expression", "Counts", panel, GeneRanking.ExpressedThenVariable, missingGenes: MissingGenePolicy.Zero)
         .Append(ml.Transforms.LogNormalize("Expression"))
@@ -145,7 +150,7 @@ static (MLContext Ml, InMemoryDataView Train, InMemoryDataView Test) LoadSample(
     var train = DataViewMaterializer.Materialize(features.Transform(trainSpots), ["Expression", "Features", SpotColumns.ArrayX]);
     var test = DataViewMaterializer.Materialize(features.Transform(testSpots), ["Expression", "Features", SpotColumns.ArrayX]);
     int d = train.Schema.Get("Features").Type.Size;
-    Console.WriteLine($"HER2ST C2 → C3: {train.Rows} train / {test.Rows} test spots, {panel} genes (log2(x+1), expressed-then-variable), " +
+    Console.WriteLine($"HER2ST {(swap ? "C3 → C2" : "C2 → C3")}: {train.Rows} train / {test.Rows} test spots, {panel} genes (log2(x+1), expressed-then-variable), " +
         $"{d} morphology features; featurized in {clock.Elapsed.TotalSeconds:0.0} s");
     return (ml, train, test);
 }
@@ -306,7 +311,7 @@ static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual
         int median = x.Order().ElementAt(x.Length / 2);
         test = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
         train = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
-        Console.WriteLine($"validation split of C2: {train.Rows} spots (array x < {median}) → {test.Rows} spots");
+        Console.WriteLine($"validation split of the training section: {train.Rows} spots (array x < {median}) → {test.Rows} spots");
     }
     var ridge = ml.SpatialExpression().Evaluate(ml.SpatialExpression().Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
     Console.WriteLine($"ridge mean PCC {ridge.MeanPcc:0.000}, RVD {ridge.Rvd:0.000}");
@@ -321,6 +326,8 @@ static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual
             ("blocks of 50, prior", StemDiffusionOptions.CpuFor(panel) with { MeanPrior = MeanPrior.Ridge }),
             ("blocks of 25", StemDiffusionOptions.Cpu with { GeneBlockSize = 25 }),
             ("blocks of 100", StemDiffusionOptions.Cpu with { GeneBlockSize = 100 }),
+            ("one denoiser", StemDiffusionOptions.Cpu),
+            ("ridge prior", StemDiffusionOptions.Cpu with { MeanPrior = MeanPrior.Ridge }),
         }
         : residual
         ? new[]
