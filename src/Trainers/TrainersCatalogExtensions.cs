@@ -53,7 +53,8 @@ public static class TrainersCatalogExtensions
     /// <summary>
     /// Stem conditional diffusion (DiT over gene tokens, learned-variance DDPM) predicting the label's expression from the
     /// feature embedding; outputs the mean of many draws plus their std and quantile intervals. <paramref name="options"/>
-    /// defaults to <see cref="StemDiffusionOptions.Cpu"/>; use <see cref="StemDiffusionOptions.Paper"/> for the published size.
+    /// defaults to the CPU preset for the label's panel, <see cref="StemDiffusionOptions.CpuFor(int)"/> (decided at
+    /// <c>Fit</c>); use <see cref="StemDiffusionOptions.Paper"/> for the published size.
     /// The column arguments override those of the options; a null seed is drawn from the context. Progress (with ETA and loss)
     /// goes to <see cref="SpatialExpressionCatalog.Progress"/>.
     /// </summary>
@@ -61,21 +62,28 @@ public static class TrainersCatalogExtensions
     /// <param name="labelColumn">Target expression vector.</param>
     /// <param name="featureColumn">Embedding [D] or augmented views [A, D].</param>
     /// <param name="outputColumn">Predicted expression (mean of the draws).</param>
-    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.Cpu"/>.</param>
+    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.CpuFor(int)"/> for the label's gene count.</param>
     /// <exception cref="ArgumentException">An option is out of range.</exception>
     public static StemDiffusionEstimator StemDiffusion(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
-        string featureColumn = "Features", string outputColumn = "Score", StemDiffusionOptions? options = null)
+        string featureColumn = "Features", string outputColumn = "Score", StemDiffusionOptions? options = null) =>
+        Diffusion(catalog, labelColumn, featureColumn, outputColumn, options ?? StemDiffusionOptions.Cpu,
+            options is null ? StemDiffusionOptions.CpuFor : null);
+
+    private static StemDiffusionEstimator Diffusion(SpatialTrainersCatalog catalog, string labelColumn, string featureColumn, string outputColumn,
+        StemDiffusionOptions options, Func<int, StemDiffusionOptions>? panelPreset)
     {
         ArgumentNullException.ThrowIfNull(catalog);
-        var o = (options ?? StemDiffusionOptions.Cpu) with { LabelColumn = labelColumn, FeatureColumn = featureColumn, OutputColumn = outputColumn };
-        return new(o with { Seed = o.Seed ?? catalog.Owner.NextSeed() }, catalog.Owner.Progress);
+        var o = options with { LabelColumn = labelColumn, FeatureColumn = featureColumn, OutputColumn = outputColumn };
+        o = o with { Seed = o.Seed ?? catalog.Owner.NextSeed() };
+        return panelPreset is null ? new(o, catalog.Owner.Progress) : new(o, catalog.Owner.Progress, panelPreset);
     }
 
     /// <summary>
     /// HisDiff: the Stem diffusion conditioned on the attention fusion of the spot's embedding with its neighbourhood's
     /// (<see cref="StemDiffusionOptions.ContextColumns"/>, e.g. the 9 and 49 nearest spots that two
     /// <c>ml.Transforms.NeighbourContext</c> steps add). Same samplers, outputs, save/load and ONNX export as
-    /// <see cref="StemDiffusion"/>. <paramref name="options"/> defaults to <see cref="StemDiffusionOptions.HisDiff"/> (CPU);
+    /// <see cref="StemDiffusion"/>. <paramref name="options"/> defaults to the CPU preset for the label's panel,
+    /// <see cref="StemDiffusionOptions.HisDiffFor(int)"/> (decided at <c>Fit</c>);
     /// <see cref="StemDiffusionOptions.HisDiffPaper"/> is the published configuration.
     /// </summary>
     /// <param name="catalog">The trainers catalog.</param>
@@ -84,7 +92,7 @@ public static class TrainersCatalogExtensions
     /// <param name="contextColumns">Context columns [k, D], each with its <c>{name}Mask</c> [k]; null keeps the options' (by default
     /// <see cref="StemDiffusionOptions.DefaultContextColumns"/>).</param>
     /// <param name="outputColumn">Predicted expression (mean of the draws).</param>
-    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.HisDiff"/>.</param>
+    /// <param name="options">Every other option; null means <see cref="StemDiffusionOptions.HisDiffFor(int)"/> for the label's gene count.</param>
     /// <exception cref="ArgumentException">An option is out of range, or no context column is given.</exception>
     public static StemDiffusionEstimator HisDiff(this SpatialTrainersCatalog catalog, string labelColumn = "Expression",
         string featureColumn = "Features", IReadOnlyList<string>? contextColumns = null, string outputColumn = "Score", StemDiffusionOptions? options = null)
@@ -93,7 +101,7 @@ public static class TrainersCatalogExtensions
         var o = options ?? StemDiffusionOptions.HisDiff;
         o = o with { ContextColumns = contextColumns ?? o.ContextColumns ?? StemDiffusionOptions.DefaultContextColumns };
         if (!o.HasContext) throw new ArgumentException("HisDiff needs at least one context column.", nameof(contextColumns));
-        return catalog.StemDiffusion(labelColumn, featureColumn, outputColumn, o);
+        return Diffusion(catalog, labelColumn, featureColumn, outputColumn, o, options is null ? StemDiffusionOptions.HisDiffFor : null);
     }
 
     /// <summary>

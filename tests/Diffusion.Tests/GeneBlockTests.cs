@@ -44,6 +44,27 @@ public sealed class GeneBlockTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void CatalogWithoutOptions_AdaptsToThePanelAtFit_WithOptionsItDoesNot()
+    {
+        var catalog = new MLContext(1).SpatialExpression().Trainers;
+        var wide = DiffusionData.Synthetic(30, 4, genes: 60);
+        using var adapted = catalog.StemDiffusion().Fit(wide);
+        Assert.Equal(50, adapted.Options.GeneBlockSize);
+        Assert.Equal(StemDiffusionOptions.Cpu.Epochs, adapted.Options.Epochs);
+        using var asGiven = catalog.StemDiffusion(options: StemDiffusionTests.Tiny()).Fit(wide);
+        Assert.Null(asGiven.Options.GeneBlockSize);
+        var narrow = new StemDiffusionEstimator(StemDiffusionTests.Tiny(), null, StemDiffusionOptions.CpuFor).Fit(DiffusionData.Synthetic(30, 4));
+        using (narrow) Assert.Null(narrow.Options.GeneBlockSize);
+        var large = new StemDiffusionEstimator(StemDiffusionTests.Tiny() with { Epochs = 1 }, null, StemDiffusionOptions.CpuFor)
+            .Fit(DiffusionData.Synthetic(30, 4, genes: 501));
+        using (large)
+        {
+            Assert.Equal(MeanPrior.Ridge, large.Options.MeanPrior);
+            Assert.Null(large.Options.GeneBlockSize);
+        }
+    }
+
+    [Fact]
     public void Blocks_PartitionThePanel_AndEachBlockSeesOnlyItsGenes()
     {
         Assert.Equal([(0, 3), (3, 3), (6, 2)], GeneBlockDenoiser.Ranges(Genes, BlockSize));

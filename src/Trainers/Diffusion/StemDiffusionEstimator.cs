@@ -21,6 +21,7 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
 {
     private readonly StemDiffusionOptions _options;
     private readonly IProgressReporter _progress;
+    private readonly Func<int, StemDiffusionOptions>? _panelPreset;
 
     /// <summary>Creates the estimator.</summary>
     /// <exception cref="ArgumentException">A hyper-parameter or sampling option is out of range, or a column name is empty.</exception>
@@ -31,7 +32,16 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         _progress = progress ?? SilentProgressReporter.Instance;
     }
 
-    /// <summary>The options in effect.</summary>
+    /// <summary>
+    /// Creates an estimator whose panel-dependent options (<see cref="StemDiffusionOptions.GeneBlockSize"/>,
+    /// <see cref="StemDiffusionOptions.MeanPrior"/>) are taken at <see cref="Fit"/> from <paramref name="panelPreset"/> for
+    /// the label's gene count (e.g. <see cref="StemDiffusionOptions.CpuFor(int)"/>): what the catalog does when no options are given.
+    /// </summary>
+    internal StemDiffusionEstimator(StemDiffusionOptions options, IProgressReporter? progress, Func<int, StemDiffusionOptions> panelPreset)
+        : this(options, progress) => _panelPreset = panelPreset;
+
+    /// <summary>The options in effect (for an estimator the catalog made without options, before <see cref="Fit"/> adapts
+    /// the gene blocks and mean prior to the panel).</summary>
     public StemDiffusionOptions Options => _options;
 
     internal static void Validate(StemDiffusionOptions o)
@@ -154,6 +164,11 @@ public sealed class StemDiffusionEstimator : IEstimator<StemDiffusionTransformer
         var dims = featureColumn.Type.Dimensions;
         int views = dims.Count == 2 ? dims[0] : 1, d = dims.Count == 0 ? 0 : dims[^1], g = labelColumn.Type.Size;
         if (d < 1 || g < 1) throw new InvalidDataException($"StemDiffusion needs non-empty feature and label vectors, got {d} features and {g} genes.");
+        if (_panelPreset is not null)
+        {
+            var preset = _panelPreset(g);
+            return new StemDiffusionEstimator(_options with { GeneBlockSize = preset.GeneBlockSize, MeanPrior = preset.MeanPrior }, _progress).Fit(input);
+        }
 
         var layout = Layout(_options, input.Schema, d, nameof(StemDiffusionEstimator));
         var (own, conditions, ys) = Read(input, layout, views, g);
