@@ -26,7 +26,11 @@ for project in tests/*/*.Tests.csproj; do
     p=$(sed -E 's/.*Passed:\s*([0-9]+).*/\1/' <<<"$line")
     s=$(sed -E 's/.*Skipped:\s*([0-9]+).*/\1/' <<<"$line")
     passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
-    ((f > 0)) && status=1
+    if ((f > 0)); then
+      status=1
+      # The failures' messages (the summary filter above keeps only their names).
+      grep -A8 'Error Message:' "$log" | head -n 60 || true
+    fi
   fi
   rm -f "$log"
 done

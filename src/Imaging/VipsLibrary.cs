@@ -9,6 +9,9 @@ public static class VipsLibrary
     private static readonly Lazy<bool> Initialized = new(Initialize, LazyThreadSafetyMode.ExecutionAndPublication);
     private static readonly object ErrorGate = new();
 
+    /// <summary>Serializes operation builds (see <see cref="VipsOperation.Build"/>).</summary>
+    internal static readonly object BuildGate = new();
+
     /// <summary>Initialises libvips once (thread-safe).</summary>
     /// <exception cref="DllNotFoundException">libvips is not installed (run scripts/setup.sh).</exception>
     public static void EnsureInitialized() => _ = Initialized.Value;

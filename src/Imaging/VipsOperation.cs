@@ -52,17 +52,23 @@ internal sealed unsafe class VipsOperation : IDisposable
 
     /// <summary>Runs the operation.</summary>
     /// <remarks>
-    /// Built in place with <c>vips_object_build</c>, not through <c>vips_cache_operation_build</c>: the operation cache is off
-    /// (<see cref="VipsLibrary"/> sets its size to 0), and with several threads building operations at once its lookup and
-    /// trim path is where libvips has had races (an operation intermittently failing with an empty error buffer here).
+    /// Built in place with <c>vips_object_build</c>, not through <c>vips_cache_operation_build</c> (the operation cache is
+    /// off: <see cref="VipsLibrary"/> sets its size to 0). Builds are serialized process-wide (<see cref="VipsLibrary.BuildGate"/>):
+    /// building only sets up a lazy pipeline (pixels are computed later, in parallel, when an image is rendered), so
+    /// this costs no parallelism; concurrent builds of the same operation intermittently failed in the full test suite
+    /// (<c>gaussblur</c> in the nucleus detector's workers, twice with an empty reason), and libvips' error buffer is
+    /// process-global, so a failure read while another thread builds can lose or take the other's message.
     /// </remarks>
     /// <exception cref="VipsException">libvips refused or failed; the message carries its reason.</exception>
     public VipsOperation Build(string what)
     {
-        if (VipsNative.vips_object_build(_operation) != 0)
+        lock (VipsLibrary.BuildGate)
         {
-            VipsNative.vips_object_unref_outputs(_operation);
-            throw new VipsException(what, VipsLibrary.TakeError());
+            if (VipsNative.vips_object_build(_operation) != 0)
+            {
+                VipsNative.vips_object_unref_outputs(_operation);
+                throw new VipsException(what, VipsLibrary.TakeError());
+            }
         }
         _built = VipsNative.g_object_ref(_operation);
         return this;

@@ -40,6 +40,20 @@ public class NucleusDetectorTests
     }
 
     [Fact]
+    public void Detect_OnManyThreadsAtOnce_NeverFails_AndMatchesTheSingleThreadResult()
+    {
+        // The detector's workers build libvips pipelines (gaussblur, hist_find, labelregions...) concurrently; a build that
+        // failed now and then under load (an empty "gaussblur" error) is what VipsOperation's build gate prevents.
+        var (image, _) = Raster(9, 240, 200);
+        var detector = new NucleusDetector();
+        var expected = detector.Detect(image, 0.5);
+        var results = new IReadOnlyList<Nucleus>[48];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => results[i] = detector.Detect(image, 0.5));
+        expected.Should().NotBeEmpty();
+        results.Should().OnlyContain(r => r.SequenceEqual(expected));
+    }
+
+    [Fact]
     public void Detect_FinerScan_IsReadAtTheWorkingResolution_WithCentroidsInTheScansPixels()
     {
         // 0.25 µm/px is shrunk to the 0.5 µm/px working resolution; centroids come back in the 0.25 µm/px pixels.
