@@ -305,12 +305,8 @@ static void Sweep(int panel, int seeds, bool validate, bool prior, bool residual
     var (ml, train, test) = LoadSample(panel);
     if (validate)
     {
-        // Model selection without touching C3: C2's spots split by array column into two spatial halves.
-        var split = train;
-        var x = split.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
-        int median = x.Order().ElementAt(x.Length / 2);
-        test = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
-        train = DataViewMaterializer.Materialize(new FilteredDataView(split, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
+        // Model selection without touching the test section (see ValidationSplit).
+        (train, test, int median) = ValidationSplit(train);
         Console.WriteLine($"validation split of the training section: {train.Rows} spots (array x < {median}) → {test.Rows} spots");
     }
     var ridge = ml.SpatialExpression().Evaluate(ml.SpatialExpression().Trainers.Ridge().Fit(train).Transform(test), "Expression", "Score");
@@ -517,10 +513,7 @@ static void Quality(int panel, int epochs, int ditEpochs, int seeds, int fullSpo
 static void ShrinkStudy(int panel, int seeds)
 {
     var (ml, train, test) = LoadSample(panel);
-    var x = train.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
-    int median = x.Order().ElementAt(x.Length / 2);
-    var valTest = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
-    var valTrain = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
+    var (valTrain, valTest, _) = ValidationSplit(train);
     int g = train.Schema["Expression"].Type.Size;
     var names = Enumerable.Range(0, g).Select(j => $"g{j}").ToArray();
     foreach (var (name, tr, te) in new[] { ("validation", (IDataView)valTrain, (IDataView)valTest), ("C2 → C3", train, test) })
@@ -549,10 +542,7 @@ static void ShrinkStudy(int panel, int seeds)
 static void ChunkStudy(int panel, int chunk, int seeds)
 {
     var (ml, train, test) = LoadSample(panel);
-    var x = train.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
-    int median = x.Order().ElementAt(x.Length / 2);
-    var valTest = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median).ToArray()), ["Expression", "Features"]);
-    var valTrain = DataViewMaterializer.Materialize(new FilteredDataView(train, [SpotColumns.ArrayX], b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v < median).ToArray()), ["Expression", "Features"]);
+    var (valTrain, valTest, _) = ValidationSplit(train);
     int g = train.Schema["Expression"].Type.Size, d = train.Schema["Features"].Type.Size;
     var names = Enumerable.Range(0, g).Select(j => $"g{j}").ToArray();
     InMemoryDataView Slice(InMemoryDataView v, int start, int count)
@@ -586,4 +576,15 @@ static void ChunkStudy(int panel, int chunk, int seeds)
             Console.WriteLine($"{name}, seed {seed}: chunks of {chunk}: {pccs.MeanPcc:0.0000}");
         }
     }
+}
+
+// Model selection without touching the test section: the training section's spots split by array column into two
+// spatial halves (columns below the median train, the rest validate).
+static (InMemoryDataView Train, InMemoryDataView Validation, int MedianColumn) ValidationSplit(InMemoryDataView section)
+{
+    var x = section.ReadBatches([SpotColumns.ArrayX], 100_000).Single().GetInt32s(SpotColumns.ArrayX);
+    int median = x.Order().ElementAt(x.Length / 2);
+    InMemoryDataView Half(bool right) => DataViewMaterializer.Materialize(new FilteredDataView(section, [SpotColumns.ArrayX],
+        b => b.GetInt32s(SpotColumns.ArrayX).Select(v => v >= median == right).ToArray()), ["Expression", "Features"]);
+    return (Half(false), Half(true), median);
 }
